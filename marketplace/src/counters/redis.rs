@@ -144,6 +144,12 @@ impl RedisCounters {
         })
     }
 
+    /// Sets how long a slot lives in Redis without renewal (default 30 s).
+    pub fn with_lease(mut self, lease: Duration) -> RedisCounters {
+        self.lease = lease;
+        self
+    }
+
     /// How long a slot lives in Redis without renewal; call
     /// [`RedisCounters::renew_leases`] well within it (a third is right).
     pub fn lease(&self) -> Duration {
