@@ -1,0 +1,220 @@
+//! Building the switch from its configuration and running it until shutdown.
+
+use crate::config::{Config, CountersBackend};
+use anyhow::Context;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, Router};
+use dce_marketplace::compliance::Lists;
+use dce_marketplace::counters::{Counters, LiveRegistry, LocalCounters, RedisCounters};
+use dce_marketplace::store::Store;
+use dce_marketplace::{Market, MarketHandle};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// How long callers are remembered for velocity and duplicate checks: the
+/// longest window in use, at least a day.
+const MIN_CALLER_RETENTION: Duration = Duration::from_secs(24 * 3600);
+
+pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    Store::open(&config.database.url.0)
+        .await
+        .context("opening the database")
+}
+
+/// Builds a market snapshot from the store.
+pub async fn load_market(
+    store: &Store,
+    config: &Config,
+) -> anyhow::Result<(Market, Arc<LiveRegistry>)> {
+    let registry = Arc::new(LiveRegistry::default());
+    let lists = Arc::new(store.load_lists().await?);
+    let data = store.load_market().await?;
+    Ok((
+        Market::build(data, lists, &registry, config.fraud.policy()),
+        registry,
+    ))
+}
+
+fn caller_retention(config: &Config, market: &Market) -> Duration {
+    market
+        .campaigns()
+        .iter()
+        .filter_map(|c| c.campaign.dedupe_window)
+        .chain([config.fraud.velocity_window, MIN_CALLER_RETENTION])
+        .max()
+        .unwrap_or(MIN_CALLER_RETENTION)
+}
+
+/// The configured counters; Redis unreachable at start means local
+/// counters (degraded), with a warning.
+pub async fn counters(config: &Config, market: &Market) -> Arc<dyn Counters> {
+    let retention = caller_retention(config, market);
+    match config.counters.backend {
+        CountersBackend::Local => Arc::new(LocalCounters::new(retention)),
+        CountersBackend::Redis => {
+            match RedisCounters::connect(
+                &config.counters.redis_url.0,
+                &config.counters.key_prefix,
+                retention,
+            )
+            .await
+            {
+                Ok(c) => Arc::new(c),
+                Err(e) => {
+                    tracing::warn!(error = %e, "redis unreachable at start; counters are local to this node");
+                    Arc::new(LocalCounters::new(retention))
+                }
+            }
+        }
+    }
+}
+
+#[derive(Clone)]
+struct Shared {
+    store: Store,
+    market: Arc<MarketHandle>,
+    counters: Arc<dyn Counters>,
+}
+
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let store = open_store(&config).await?;
+    if let Some(file) = &config.market.file {
+        let code = crate::cli::import(&config, file, false).await?;
+        if code != std::process::ExitCode::SUCCESS {
+            anyhow::bail!("market file {} was refused", file.display());
+        }
+    }
+    let (market, registry) = load_market(&store, &config).await?;
+    tracing::info!(
+        version = market.version(),
+        campaigns = market.campaigns().len(),
+        "market loaded"
+    );
+    let counters = counters(&config, &market).await;
+    let market = Arc::new(MarketHandle::new(market, registry));
+    let shared = Shared {
+        store: store.clone(),
+        market: market.clone(),
+        counters,
+    };
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let reloader = tokio::spawn(reload_market(
+        shared.clone(),
+        config.clone(),
+        stop_rx.clone(),
+    ));
+
+    let app = Router::new()
+        .route("/health/live", get(|| async { "ok" }))
+        .route("/health/ready", get(ready))
+        .with_state(shared.clone());
+    let listener = tokio::net::TcpListener::bind(config.http.listen)
+        .await
+        .with_context(|| format!("cannot listen on {} (http.listen)", config.http.listen))?;
+    tracing::info!(http = %config.http.listen, "dce is up; SIP call handling is not built yet (see README)");
+    let mut stop = stop_rx.clone();
+    let http = tokio::spawn(async move {
+        let shutdown = async move {
+            let _ = stop.wait_for(|s| *s).await;
+        };
+        if let Err(e) = axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await
+        {
+            tracing::error!(error = %e, "http server failed");
+        }
+    });
+
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    let _ = stop_tx.send(true);
+    let _ = tokio::join!(http, reloader);
+    store.close().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
+
+/// Polls the store's change counters and swaps in a rebuilt snapshot when
+/// they move; the number lists (large) are reloaded only when theirs does.
+async fn reload_market(shared: Shared, config: Config, mut stop: watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(config.market.reload_interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut lists_version = shared.store.lists_version().await.unwrap_or(-1);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = stop.changed() => return,
+        }
+        let current = shared.market.load_full();
+        let (Ok(mv), Ok(lv)) = (
+            shared.store.market_version().await,
+            shared.store.lists_version().await,
+        ) else {
+            tracing::warn!("cannot read the market version; keeping the current snapshot");
+            continue;
+        };
+        if mv == current.version() && lv == lists_version {
+            continue;
+        }
+        let lists: Arc<Lists> = if lv != lists_version {
+            match shared.store.load_lists().await {
+                Ok(l) => Arc::new(l),
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot reload number lists");
+                    continue;
+                }
+            }
+        } else {
+            current.lists_arc()
+        };
+        match shared.store.load_market().await {
+            Ok(data) => {
+                let market =
+                    Market::build(data, lists, shared.market.registry(), config.fraud.policy());
+                tracing::info!(version = market.version(), "market reloaded");
+                shared.market.store(market);
+                lists_version = lv;
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot reload the market"),
+        }
+    }
+}
+
+async fn ready(State(shared): State<Shared>) -> (StatusCode, Json<serde_json::Value>) {
+    let database = shared.store.market_version().await.is_ok();
+    let counters = shared.counters.status();
+    let body = serde_json::json!({
+        "database": if database { "ok" } else { "unreachable" },
+        "counters": { "backend": counters.backend, "degraded": counters.degraded },
+        "market_version": shared.market.load().version(),
+    });
+    let status = if database {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, Json(body))
+}

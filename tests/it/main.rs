@@ -1,0 +1,7 @@
+//! End-to-end tests of the `dce` binary: one test binary, one module per concern.
+
+mod cli_decide;
+mod cli_import;
+mod cli_lists;
+mod serve_health;
+mod support;
