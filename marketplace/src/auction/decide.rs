@@ -2,11 +2,11 @@
 //! the snapshot alone (no I/O, no lock, no allocation beyond the result).
 
 use super::ranking::{rank, Candidate};
-use super::{CallFacts, Decision, Excluded, Ranked, Reason, RtbOutcome};
+use super::{CallFacts, Decision, Excluded, Reason, RtbOutcome};
 use crate::compliance::disclosure_required;
 use crate::domain::{nanp::NpaInfo, DuplicatePolicy, LocalTime, Money, Ranking};
 use crate::fraud::screen_caller;
-use crate::snapshot::{CampaignEntry, Market, TargetEntry};
+use crate::snapshot::{CampaignEntry, HotTarget, Market};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use std::sync::atomic::Ordering;
@@ -50,20 +50,17 @@ pub fn decide(market: &Market, facts: &CallFacts, now: DateTime<Utc>) -> Decisio
     }
 
     let mut clocks = Clocks::new(now);
+    let caller = CallerPlace::of(market, location);
     let mut candidates = Vec::with_capacity(entry.targets.len());
     for &index in &entry.targets {
-        let target = market.target_at(index);
-        match check_target(target, facts, location, &mut clocks, now_ms) {
+        match check_target(market, index, facts, &caller, &mut clocks, now_ms) {
             Ok((bid, destination)) => candidates.push(Candidate {
                 index,
-                id: target.target.id,
                 bid,
-                priority: target.target.priority,
-                weight: target.target.weight,
                 destination,
             }),
             Err(reason) => decision.excluded.push(Excluded {
-                target: target.target.id,
+                target: market.target_at(index).target.id,
                 reason,
             }),
         }
@@ -72,16 +69,7 @@ pub fn decide(market: &Market, facts: &CallFacts, now: DateTime<Utc>) -> Decisio
         Ranking::RoundRobin => entry.live.turn.fetch_add(1, Ordering::Relaxed),
         _ => 0,
     };
-    rank(campaign.ranking, &mut candidates, facts.seed, turn);
-    decision.ranked = candidates
-        .into_iter()
-        .map(|c| Ranked {
-            target: c.id,
-            buyer: market.target_at(c.index).target.buyer,
-            bid: c.bid,
-            destination: c.destination,
-        })
-        .collect();
+    decision.ranked = rank(market, campaign.ranking, candidates, facts.seed, turn);
     decision
 }
 
@@ -104,7 +92,9 @@ fn call_block(
             return Some(Reason::AttestationBelowMinimum);
         }
     }
-    if let Some(reason) = screen_caller(market.fraud(), facts.caller, market.lists(), &facts.history) {
+    if let Some(reason) =
+        screen_caller(market.fraud(), facts.caller, market.lists(), &facts.history)
+    {
         return Some(reason);
     }
     if duplicate && campaign.duplicate_policy == DuplicatePolicy::Reject {
@@ -121,19 +111,36 @@ fn call_block(
     None
 }
 
+/// Where the caller is, as the targets' geography checks need it.
+pub(super) struct CallerPlace<'a> {
+    location: Option<&'a NpaInfo>,
+    region_bit: u128,
+}
+
+impl<'a> CallerPlace<'a> {
+    pub(super) fn of(market: &Market, location: Option<&'a NpaInfo>) -> CallerPlace<'a> {
+        CallerPlace {
+            location,
+            region_bit: location.map_or(0, |l| market.region_bit(l.region)),
+        }
+    }
+}
+
 /// Checks one target; on success, its bid and an RTB destination override.
-pub(super) fn check_target(
-    entry: &TargetEntry,
+fn check_target(
+    market: &Market,
+    index: u32,
     facts: &CallFacts,
-    location: Option<&NpaInfo>,
+    caller: &CallerPlace<'_>,
     clocks: &mut Clocks,
     now_ms: i64,
 ) -> Result<(Money, Option<Arc<str>>), Reason> {
-    let t = &entry.target;
-    check_static(entry, location, clocks)?;
-    let (bid, destination) = match &t.rtb_url {
-        None => (t.bid, None),
-        Some(_) => match facts.rtb.get(t.id) {
+    let hot = market.hot_at(index);
+    check_static(market, index, caller, clocks)?;
+    let (bid, destination) = if !hot.has(HotTarget::RTB) {
+        (hot.bid, None)
+    } else {
+        match facts.rtb.get(market.target_at(index).target.id) {
             Some(RtbOutcome::Bid {
                 amount,
                 destination,
@@ -150,16 +157,16 @@ pub(super) fn check_target(
             Some(RtbOutcome::Timeout) => return Err(Reason::RtbTimeout),
             Some(RtbOutcome::Error) => return Err(Reason::RtbError),
             Some(RtbOutcome::NoBid) | None => return Err(Reason::RtbNoBid),
-        },
+        }
     };
-    if let Some(budget) = t.daily_budget {
-        let day = clocks.local(entry.tz).day_bucket();
-        let after = entry.live.spent_in(day).checked_add(bid);
-        if after.is_none_or(|a| a > budget) {
+    if hot.has(HotTarget::BUDGET) {
+        let day = clocks.local(hot.tz).day_bucket();
+        let after = hot.live.spent_in(day).minor().checked_add(bid.minor());
+        if after.is_none_or(|a| a > hot.daily_budget) {
             return Err(Reason::BudgetExhausted);
         }
     }
-    if entry.buyer.available() < bid {
+    if hot.buyer.available() < bid {
         return Err(Reason::BalanceExhausted);
     }
     Ok((bid, destination))
@@ -168,44 +175,42 @@ pub(super) fn check_target(
 /// The checks that do not depend on the bid: those an RTB request is only
 /// sent after.
 pub(super) fn check_static(
-    entry: &TargetEntry,
-    location: Option<&NpaInfo>,
+    market: &Market,
+    index: u32,
+    caller: &CallerPlace<'_>,
     clocks: &mut Clocks,
 ) -> Result<(), Reason> {
-    let t = &entry.target;
-    if !t.enabled {
+    let hot = market.hot_at(index);
+    if !hot.has(HotTarget::ENABLED) {
         return Err(Reason::Disabled);
     }
-    if let Some(schedule) = &t.schedule {
-        if !schedule.is_open_local(clocks.local(entry.tz)) {
-            return Err(Reason::ClosedBySchedule);
-        }
+    if hot.has(HotTarget::SCHEDULE) && !clocks.is_open(market, hot.schedule, hot.tz) {
+        return Err(Reason::ClosedBySchedule);
     }
-    if !t.states.is_empty() || !t.area_codes.is_empty() {
-        let allowed = location.is_some_and(|l| {
-            t.states.iter().any(|s| s == l.region) || t.area_codes.contains(&l.npa)
-        });
+    if hot.has(HotTarget::GEO) {
+        let allowed = hot.region_mask & caller.region_bit != 0
+            || (hot.has(HotTarget::AREA_CODES)
+                && caller
+                    .location
+                    .is_some_and(|l| market.target_at(index).target.area_codes.contains(&l.npa)));
         if !allowed {
             return Err(Reason::StateNotAllowed);
         }
     }
-    let live = &entry.live;
-    if t.concurrency
-        .is_some_and(|limit| live.concurrent.load(Ordering::Relaxed) >= limit)
-    {
+    let live = &hot.live;
+    if hot.concurrency != u32::MAX && live.concurrent.load(Ordering::Relaxed) >= hot.concurrency {
         return Err(Reason::ConcurrencyFull);
     }
-    let has_caps = t.caps.hourly.is_some() || t.caps.daily.is_some() || t.caps.monthly.is_some();
-    if has_caps {
-        let local = clocks.local(entry.tz);
-        let over = |count: u32, cap: Option<u32>| cap.is_some_and(|c| count >= c);
-        if over(live.hour.get(local.hour_bucket()), t.caps.hourly) {
+    if hot.has(HotTarget::CAPS) {
+        let local = clocks.local(hot.tz);
+        let [hourly, daily, monthly] = hot.caps;
+        if live.hour.get(local.hour_bucket()) >= hourly {
             return Err(Reason::HourlyCapReached);
         }
-        if over(live.day.get(local.day_bucket()), t.caps.daily) {
+        if live.day.get(local.day_bucket()) >= daily {
             return Err(Reason::DailyCapReached);
         }
-        if over(live.month.get(local.month_bucket()), t.caps.monthly) {
+        if live.month.get(local.month_bucket()) >= monthly {
             return Err(Reason::MonthlyCapReached);
         }
     }
@@ -218,14 +223,31 @@ pub(super) fn check_static(
 pub(super) struct Clocks {
     now: DateTime<Utc>,
     seen: Vec<(Tz, LocalTime)>,
+    /// Interned schedule → open now; bounded, so a market where every
+    /// target has hours of its own costs a direct evaluation, never a long search.
+    open: Vec<(u32, bool)>,
 }
+
+const OPEN_CACHE: usize = 16;
 
 impl Clocks {
     pub(super) fn new(now: DateTime<Utc>) -> Clocks {
         Clocks {
             now,
             seen: Vec::new(),
+            open: Vec::new(),
         }
+    }
+
+    fn is_open(&mut self, market: &Market, schedule: u32, tz: Tz) -> bool {
+        if let Some((_, open)) = self.open.iter().find(|(s, _)| *s == schedule) {
+            return *open;
+        }
+        let open = market.schedule(schedule).is_open_local(self.local(tz));
+        if self.open.len() < OPEN_CACHE {
+            self.open.push((schedule, open));
+        }
+        open
     }
 
     pub(super) fn local(&mut self, tz: Tz) -> LocalTime {

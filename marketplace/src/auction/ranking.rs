@@ -1,38 +1,78 @@
 //! Ordering eligible targets by a campaign's strategy.
 
+use super::Ranked;
 use crate::domain::{Money, Ranking, TargetId};
+use crate::snapshot::Market;
 use std::sync::Arc;
 
-/// An eligible target on its way into the ranking.
+/// An eligible target on its way into the ranking, in target-id order.
 #[derive(Clone, Debug)]
 pub(super) struct Candidate {
     pub(super) index: u32,
-    pub(super) id: TargetId,
     pub(super) bid: Money,
-    pub(super) priority: u32,
-    pub(super) weight: u32,
     pub(super) destination: Option<Arc<str>>,
 }
 
-/// Orders `candidates` (given in target-id order) by `strategy`.
-pub(super) fn rank(strategy: Ranking, candidates: &mut [Candidate], seed: u64, turn: u64) {
-    match strategy {
-        Ranking::HighestBid => candidates.sort_unstable_by(|a, b| {
-            b.bid
-                .cmp(&a.bid)
-                .then(a.priority.cmp(&b.priority))
-                .then(a.id.cmp(&b.id))
-        }),
-        Ranking::PriorityWeighted => {
-            candidates.sort_by_cached_key(|c| (c.priority, weighted_key(seed, c.id, c.weight), c.id))
+/// Orders `candidates` by `strategy` into the decision's ranking.
+///
+/// Sorting is on one `u128` key per candidate, its lowest 32 bits the
+/// candidate's position: positions follow target ids, so ties break by id,
+/// and the sort moves 16-byte keys rather than whole candidates.
+pub(super) fn rank(
+    market: &Market,
+    strategy: Ranking,
+    mut candidates: Vec<Candidate>,
+    seed: u64,
+    turn: u64,
+) -> Vec<Ranked> {
+    let n = candidates.len();
+    let order: Vec<usize> = match strategy {
+        Ranking::HighestBid | Ranking::PriorityWeighted => {
+            let mut keys: Vec<u128> = candidates
+                .iter()
+                .enumerate()
+                .map(|(pos, c)| {
+                    let hot = market.hot_at(c.index);
+                    let major = match strategy {
+                        // Bids are never negative: the complement sorts the highest first.
+                        Ranking::HighestBid => {
+                            (u128::from(!(c.bid.minor().max(0) as u64)) << 64)
+                                | (u128::from(hot.priority) << 32)
+                        }
+                        _ => {
+                            let id = market.target_at(c.index).target.id;
+                            (u128::from(hot.priority) << 96)
+                                | (u128::from(weighted_key(seed, id, hot.weight)) << 32)
+                        }
+                    };
+                    major | pos as u128
+                })
+                .collect();
+            keys.sort_unstable();
+            keys.iter().map(|k| (*k as u32) as usize).collect()
         }
         Ranking::RoundRobin => {
-            if !candidates.is_empty() {
-                let n = candidates.len() as u64;
-                candidates.rotate_left((turn % n) as usize);
-            }
+            let start = if n == 0 {
+                0
+            } else {
+                (turn % n as u64) as usize
+            };
+            (0..n).map(|i| (start + i) % n).collect()
         }
-    }
+    };
+    order
+        .into_iter()
+        .map(|pos| {
+            let c = &mut candidates[pos];
+            let t = &market.target_at(c.index).target;
+            Ranked {
+                target: t.id,
+                buyer: t.buyer,
+                bid: c.bid,
+                destination: c.destination.take(),
+            }
+        })
+        .collect()
 }
 
 /// The sort key for a weighted random order without replacement

@@ -11,7 +11,8 @@
 //! no-bid. Anything else, or an HTTP error, is an error; no answer by the
 //! deadline is a timeout. The decision never waits past the deadline.
 
-use super::{decide::check_static, decide::Clocks, CallFacts, RtbBids, RtbOutcome};
+use super::decide::{check_static, CallerPlace, Clocks};
+use super::{CallFacts, RtbBids, RtbOutcome};
 use crate::domain::Money;
 use crate::snapshot::Market;
 use chrono::{DateTime, Utc};
@@ -73,6 +74,7 @@ impl RtbClient {
         let campaign = &entry.campaign;
         let location = facts.caller.number().and_then(|n| n.location());
         let mut clocks = Clocks::new(now);
+        let caller = CallerPlace::of(market, location);
         let deadline = Instant::now() + campaign.rtb_timeout;
         let mut asks = JoinSet::new();
         let mut asked = Vec::new();
@@ -81,7 +83,7 @@ impl RtbClient {
             let Some(url) = &target.target.rtb_url else {
                 continue;
             };
-            if check_static(target, location, &mut clocks).is_err() {
+            if check_static(market, index, &caller, &mut clocks).is_err() {
                 continue;
             }
             let body = BidRequest {
@@ -89,7 +91,11 @@ impl RtbClient {
                 target: &target.target.name,
                 caller_area_code: location.map(|l| l.npa.to_string()),
                 caller_state: location.map(|l| l.region),
-                tags: campaign.tags.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect(),
+                tags: campaign
+                    .tags
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str()))
+                    .collect(),
             };
             let request = self.http.post(url).json(&body);
             let id = target.target.id;

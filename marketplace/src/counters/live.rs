@@ -112,8 +112,7 @@ impl TargetLive {
     /// Returns `amount` of `day`'s spend.
     pub fn refund(&self, day: u32, amount: Money) {
         if self.spent_day.load(Ordering::Acquire) == day {
-            self.spent_today
-                .fetch_sub(amount.minor(), Ordering::AcqRel);
+            self.spent_today.fetch_sub(amount.minor(), Ordering::AcqRel);
         }
     }
 }

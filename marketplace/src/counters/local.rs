@@ -43,7 +43,12 @@ impl LocalCounters {
 
 #[async_trait::async_trait]
 impl Counters for LocalCounters {
-    async fn acquire(&self, target: &TargetEntry, bid: Money, now: DateTime<Utc>) -> Result<Slot, Reason> {
+    async fn acquire(
+        &self,
+        target: &TargetEntry,
+        bid: Money,
+        now: DateTime<Utc>,
+    ) -> Result<Slot, Reason> {
         acquire_in_process(target, bid, now)
     }
 
@@ -51,12 +56,18 @@ impl Counters for LocalCounters {
         release_in_process(&slot, answered);
     }
 
-    async fn caller_history(&self, caller: PhoneNumber, query: HistoryQuery, now: DateTime<Utc>) -> CallerHistory {
+    async fn caller_history(
+        &self,
+        caller: PhoneNumber,
+        query: HistoryQuery,
+        now: DateTime<Utc>,
+    ) -> CallerHistory {
         self.callers.history(caller, query, now.timestamp_millis())
     }
 
     async fn record_call(&self, caller: PhoneNumber, campaign: CampaignId, now: DateTime<Utc>) {
-        self.callers.record(caller, campaign, now.timestamp_millis());
+        self.callers
+            .record(caller, campaign, now.timestamp_millis());
     }
 
     fn status(&self) -> CountersStatus {
@@ -91,12 +102,20 @@ impl CallerLog {
         }
     }
 
-    fn shard(&self, caller: PhoneNumber) -> std::sync::MutexGuard<'_, FxHashMap<u64, CallerRecord>> {
+    fn shard(
+        &self,
+        caller: PhoneNumber,
+    ) -> std::sync::MutexGuard<'_, FxHashMap<u64, CallerRecord>> {
         let i = (caller.as_u64() % SHARDS as u64) as usize;
         self.shards[i].lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    pub(crate) fn history(&self, caller: PhoneNumber, query: HistoryQuery, now_ms: i64) -> CallerHistory {
+    pub(crate) fn history(
+        &self,
+        caller: PhoneNumber,
+        query: HistoryQuery,
+        now_ms: i64,
+    ) -> CallerHistory {
         let shard = self.shard(caller);
         let Some(rec) = shard.get(&caller.as_u64()) else {
             return CallerHistory::default();
@@ -119,7 +138,11 @@ impl CallerLog {
             rec.recent.pop_front();
         }
         rec.recent.push_back(now_ms);
-        match rec.last_by_campaign.iter_mut().find(|(c, _)| *c == campaign) {
+        match rec
+            .last_by_campaign
+            .iter_mut()
+            .find(|(c, _)| *c == campaign)
+        {
             Some(entry) => entry.1 = now_ms,
             None => rec.last_by_campaign.push((campaign, now_ms)),
         }

@@ -126,7 +126,10 @@ pub(crate) fn acquire_in_process(
         undo_conc();
         return Err(Reason::DailyCapReached);
     }
-    if !live.month.try_increment(local.month_bucket(), t.caps.monthly) {
+    if !live
+        .month
+        .try_increment(local.month_bucket(), t.caps.monthly)
+    {
         live.day.decrement(local.day_bucket());
         live.hour.decrement(local.hour_bucket());
         undo_conc();

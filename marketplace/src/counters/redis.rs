@@ -136,7 +136,9 @@ impl RedisCounters {
             next_slot: AtomicU64::new(0),
             node: {
                 use std::hash::{BuildHasher, Hasher};
-                std::collections::hash_map::RandomState::new().build_hasher().finish()
+                std::collections::hash_map::RandomState::new()
+                    .build_hasher()
+                    .finish()
             },
             held: Mutex::default(),
             degraded: AtomicBool::new(false),
@@ -172,10 +174,26 @@ impl RedisCounters {
         let mut pipe = redis::pipe();
         for (id, [conc, res]) in &held {
             let member = self.member(*id);
-            pipe.cmd("ZADD").arg(conc).arg("XX").arg(expiry).arg(&member).ignore();
-            pipe.cmd("PEXPIRE").arg(conc).arg(self.lease.as_millis() as u64 * 2).ignore();
-            pipe.cmd("ZADD").arg(res).arg("XX").arg(expiry).arg(&member).ignore();
-            pipe.cmd("PEXPIRE").arg(res).arg(self.lease.as_millis() as u64 * 2).ignore();
+            pipe.cmd("ZADD")
+                .arg(conc)
+                .arg("XX")
+                .arg(expiry)
+                .arg(&member)
+                .ignore();
+            pipe.cmd("PEXPIRE")
+                .arg(conc)
+                .arg(self.lease.as_millis() as u64 * 2)
+                .ignore();
+            pipe.cmd("ZADD")
+                .arg(res)
+                .arg("XX")
+                .arg(expiry)
+                .arg(&member)
+                .ignore();
+            pipe.cmd("PEXPIRE")
+                .arg(res)
+                .arg(self.lease.as_millis() as u64 * 2)
+                .ignore();
         }
         let mut conn = self.conn.clone();
         pipe.query_async::<()>(&mut conn).await
@@ -231,7 +249,12 @@ fn limit(v: Option<u32>) -> i64 {
 
 #[async_trait::async_trait]
 impl Counters for RedisCounters {
-    async fn acquire(&self, target: &TargetEntry, bid: Money, now: DateTime<Utc>) -> Result<Slot, Reason> {
+    async fn acquire(
+        &self,
+        target: &TargetEntry,
+        bid: Money,
+        now: DateTime<Utc>,
+    ) -> Result<Slot, Reason> {
         let local = LocalTime::of(now, target.tz);
         let keys = self.keys(target, &local);
         let id = self.next_slot.fetch_add(1, Ordering::Relaxed);
@@ -279,7 +302,10 @@ impl Counters for RedisCounters {
         live.month.set(local.month_bucket(), get(4) as u32);
         live.spent_day.store(local.day_bucket(), Ordering::Release);
         live.spent_today.store(get(5), Ordering::Relaxed);
-        target.buyer.reserved.fetch_add(bid.minor(), Ordering::AcqRel);
+        target
+            .buyer
+            .reserved
+            .fetch_add(bid.minor(), Ordering::AcqRel);
         self.held
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -329,7 +355,12 @@ impl Counters for RedisCounters {
         }
     }
 
-    async fn caller_history(&self, caller: PhoneNumber, query: HistoryQuery, now: DateTime<Utc>) -> CallerHistory {
+    async fn caller_history(
+        &self,
+        caller: PhoneNumber,
+        query: HistoryQuery,
+        now: DateTime<Utc>,
+    ) -> CallerHistory {
         let p = &self.prefix;
         let since = now.timestamp_millis() - query.velocity_window.as_millis() as i64;
         let mut pipe = redis::pipe();
@@ -340,7 +371,12 @@ impl Counters for RedisCounters {
             .cmd("GET")
             .arg(format!("{p}:dup:{}:{}", query.campaign, caller.as_u64()));
         let mut conn = self.conn.clone();
-        match tokio::time::timeout(self.op_timeout, pipe.query_async::<(u32, Option<i64>)>(&mut conn)).await {
+        match tokio::time::timeout(
+            self.op_timeout,
+            pipe.query_async::<(u32, Option<i64>)>(&mut conn),
+        )
+        .await
+        {
             Ok(Ok((count, last))) => {
                 self.came_back();
                 CallerHistory {
@@ -368,10 +404,26 @@ impl Counters for RedisCounters {
         let calls = format!("{p}:c:{}", caller.as_u64());
         let id = self.next_slot.fetch_add(1, Ordering::Relaxed);
         let mut pipe = redis::pipe();
-        pipe.cmd("ZADD").arg(&calls).arg(now_ms).arg(self.member(id)).ignore()
-            .cmd("ZREMRANGEBYSCORE").arg(&calls).arg("-inf").arg(now_ms - retention).ignore()
-            .cmd("PEXPIRE").arg(&calls).arg(retention).ignore()
-            .cmd("SET").arg(format!("{p}:dup:{campaign}:{}", caller.as_u64())).arg(now_ms).arg("PX").arg(retention).ignore();
+        pipe.cmd("ZADD")
+            .arg(&calls)
+            .arg(now_ms)
+            .arg(self.member(id))
+            .ignore()
+            .cmd("ZREMRANGEBYSCORE")
+            .arg(&calls)
+            .arg("-inf")
+            .arg(now_ms - retention)
+            .ignore()
+            .cmd("PEXPIRE")
+            .arg(&calls)
+            .arg(retention)
+            .ignore()
+            .cmd("SET")
+            .arg(format!("{p}:dup:{campaign}:{}", caller.as_u64()))
+            .arg(now_ms)
+            .arg("PX")
+            .arg(retention)
+            .ignore();
         let mut conn = self.conn.clone();
         match tokio::time::timeout(self.op_timeout, pipe.query_async::<()>(&mut conn)).await {
             Ok(Ok(())) => self.came_back(),

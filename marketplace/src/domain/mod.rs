@@ -8,8 +8,7 @@ mod phone;
 mod schedule;
 
 pub use entities::{
-    Attestation, Buyer, Campaign, Caps, Consent, DuplicatePolicy, ListKind, Ranking, Seller,
-    Target,
+    Attestation, Buyer, Campaign, Caps, Consent, DuplicatePolicy, ListKind, Ranking, Seller, Target,
 };
 pub use ids::{BuyerId, CampaignId, SellerId, TargetId};
 pub use money::{Money, MoneyError};

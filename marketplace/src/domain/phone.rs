@@ -271,7 +271,10 @@ mod tests {
         assert_eq!(Caller::from_user("anonymous"), Caller::Anonymous);
         assert_eq!(Caller::from_user(""), Caller::Anonymous);
         assert_eq!(Caller::from_user("bob"), Caller::Invalid);
-        assert!(matches!(Caller::from_user("+12125551234"), Caller::Number(_)));
+        assert!(matches!(
+            Caller::from_user("+12125551234"),
+            Caller::Number(_)
+        ));
     }
 
     #[test]

@@ -32,7 +32,9 @@ pub enum ScheduleError {
     #[error("unknown time zone {0:?} (use an IANA name like \"America/New_York\")")]
     TimeZone(String),
     /// A window that is not `Days HH:MM-HH:MM`.
-    #[error("cannot read {0:?}: expected \"Mon-Fri 08:00-20:00\" windows joined by commas, or \"24/7\"")]
+    #[error(
+        "cannot read {0:?}: expected \"Mon-Fri 08:00-20:00\" windows joined by commas, or \"24/7\""
+    )]
     Syntax(String),
     /// A day name other than Mon..Sun.
     #[error("unknown day {0:?} (use Mon, Tue, Wed, Thu, Fri, Sat, Sun)")]
@@ -140,7 +142,9 @@ impl LocalTime {
 
     /// A bucket id for hourly caps.
     pub fn hour_bucket(&self) -> u32 {
-        (self.day as u32).wrapping_mul(24).wrapping_add(self.hour as u32)
+        (self.day as u32)
+            .wrapping_mul(24)
+            .wrapping_add(self.hour as u32)
     }
 
     /// A bucket id for daily caps and budgets.
@@ -251,10 +255,19 @@ mod tests {
     fn windows_past_midnight_and_wrapping_day_ranges() {
         let s = Schedule::parse("UTC", "Fri-Sat 22:00-02:00").unwrap();
         assert!(s.is_open(at(Tz::UTC, 2026, 11, 20, 23, 0)), "Friday night");
-        assert!(s.is_open(at(Tz::UTC, 2026, 11, 21, 1, 59)), "Saturday small hours");
+        assert!(
+            s.is_open(at(Tz::UTC, 2026, 11, 21, 1, 59)),
+            "Saturday small hours"
+        );
         assert!(!s.is_open(at(Tz::UTC, 2026, 11, 21, 2, 0)));
-        assert!(s.is_open(at(Tz::UTC, 2026, 11, 22, 1, 0)), "Sunday small hours from Saturday");
-        assert!(!s.is_open(at(Tz::UTC, 2026, 11, 20, 1, 0)), "Friday small hours belong to Thursday");
+        assert!(
+            s.is_open(at(Tz::UTC, 2026, 11, 22, 1, 0)),
+            "Sunday small hours from Saturday"
+        );
+        assert!(
+            !s.is_open(at(Tz::UTC, 2026, 11, 20, 1, 0)),
+            "Friday small hours belong to Thursday"
+        );
         let weekend = Schedule::parse("UTC", "Sat-Sun 00:00-24:00").unwrap();
         assert!(weekend.is_open(at(Tz::UTC, 2026, 11, 22, 23, 59)));
         assert!(!weekend.is_open(at(Tz::UTC, 2026, 11, 23, 0, 0)));
@@ -270,11 +283,29 @@ mod tests {
 
     #[test]
     fn errors_say_what_is_wrong() {
-        assert!(matches!(Schedule::parse("Mars/Olympus", "24/7"), Err(ScheduleError::TimeZone(_))));
-        assert!(matches!(Schedule::parse("UTC", "Mon-Fri"), Err(ScheduleError::Syntax(_))));
-        assert!(matches!(Schedule::parse("UTC", "Mon-Fry 08:00-20:00"), Err(ScheduleError::Day(_))));
-        assert!(matches!(Schedule::parse("UTC", "Mon 25:00-26:00"), Err(ScheduleError::Time(_))));
-        assert!(matches!(Schedule::parse("UTC", "Mon 8:00-20:00"), Err(ScheduleError::Time(_))));
-        assert!(matches!(Schedule::parse("UTC", "Mon 08:00-08:00"), Err(ScheduleError::Syntax(_))));
+        assert!(matches!(
+            Schedule::parse("Mars/Olympus", "24/7"),
+            Err(ScheduleError::TimeZone(_))
+        ));
+        assert!(matches!(
+            Schedule::parse("UTC", "Mon-Fri"),
+            Err(ScheduleError::Syntax(_))
+        ));
+        assert!(matches!(
+            Schedule::parse("UTC", "Mon-Fry 08:00-20:00"),
+            Err(ScheduleError::Day(_))
+        ));
+        assert!(matches!(
+            Schedule::parse("UTC", "Mon 25:00-26:00"),
+            Err(ScheduleError::Time(_))
+        ));
+        assert!(matches!(
+            Schedule::parse("UTC", "Mon 8:00-20:00"),
+            Err(ScheduleError::Time(_))
+        ));
+        assert!(matches!(
+            Schedule::parse("UTC", "Mon 08:00-08:00"),
+            Err(ScheduleError::Syntax(_))
+        ));
     }
 }

@@ -81,7 +81,10 @@ mod tests {
         let screen = |c| screen_caller(&policy, c, &lists, &quiet);
         assert_eq!(screen(Caller::Anonymous), Some(Reason::AnonymousCaller));
         assert_eq!(screen(Caller::Invalid), Some(Reason::InvalidCallerId));
-        assert_eq!(screen(caller("+11115551234")), Some(Reason::InvalidCallerId));
+        assert_eq!(
+            screen(caller("+11115551234")),
+            Some(Reason::InvalidCallerId)
+        );
         assert_eq!(screen(caller("+12125550001")), Some(Reason::Blocklisted));
         assert_eq!(screen(caller("+12125550002")), Some(Reason::Litigator));
         assert_eq!(screen(caller("+12125550003")), None);
@@ -101,7 +104,12 @@ mod tests {
             block_anonymous: false,
             ..FraudPolicy::default()
         };
-        let none = screen_caller(&policy, Caller::Anonymous, &Lists::default(), &CallerHistory::default());
+        let none = screen_caller(
+            &policy,
+            Caller::Anonymous,
+            &Lists::default(),
+            &CallerHistory::default(),
+        );
         assert_eq!(none, None);
     }
 }

@@ -142,7 +142,14 @@ impl Checker<'_> {
         match v {
             None => default,
             Some(v) => humantime::parse_duration(v.get_ref()).unwrap_or_else(|e| {
-                self.error(v, field, format!("{:?} is not a duration like \"90s\" or \"24h\": {e}", v.get_ref()));
+                self.error(
+                    v,
+                    field,
+                    format!(
+                        "{:?} is not a duration like \"90s\" or \"24h\": {e}",
+                        v.get_ref()
+                    ),
+                );
                 default
             }),
         }
@@ -162,7 +169,11 @@ impl Checker<'_> {
         if name.is_empty() {
             self.error(v, field, "must not be empty");
         } else if let Some(first) = seen.get(&name) {
-            self.error(v, field, format!("{name:?} is already defined on line {first}"));
+            self.error(
+                v,
+                field,
+                format!("{name:?} is already defined on line {first}"),
+            );
         } else {
             let line = self.line(v.span().start);
             seen.insert(name.clone(), line);
@@ -277,35 +288,79 @@ fn campaigns(c: &mut Checker<'_>, raw: &[S<RawCampaign>]) -> Vec<CampaignSpec> {
             let k = k.get_ref();
             let name = c.name(&k.name, "campaign.name", &mut names);
             if k.numbers.get_ref().is_empty() {
-                c.error(&k.numbers, "campaign.numbers", "a campaign needs at least one number");
+                c.error(
+                    &k.numbers,
+                    "campaign.numbers",
+                    "a campaign needs at least one number",
+                );
             }
             let mut numbers = Vec::new();
             for n in k.numbers.get_ref() {
                 match PhoneNumber::parse(n.get_ref()) {
                     Ok(num) => {
                         if let Some(first) = numbers_seen.insert(num, c.line(n.span().start)) {
-                            c.error(n, "campaign.numbers", format!("{num} is already a number of a campaign on line {first}"));
+                            c.error(
+                                n,
+                                "campaign.numbers",
+                                format!("{num} is already a number of a campaign on line {first}"),
+                            );
                         }
                         numbers.push(num);
                     }
                     Err(e) => c.error(n, "campaign.numbers", format!("{:?}: {e}", n.get_ref())),
                 }
             }
-            let choice = |c: &mut Checker<'_>, v: &Option<S<String>>, field: &str, names: &str, ok: Option<bool>| {
+            let choice = |c: &mut Checker<'_>,
+                          v: &Option<S<String>>,
+                          field: &str,
+                          names: &str,
+                          ok: Option<bool>| {
                 if let (Some(v), Some(false)) = (v, ok) {
                     c.error(v, field, format!("{:?} is not one of {names}", v.get_ref()));
                 }
             };
-            let duplicate_policy = k.duplicate_policy.as_ref().map(|v| DuplicatePolicy::parse(v.get_ref()));
-            choice(c, &k.duplicate_policy, "campaign.duplicate_policy", "reject, route_unbilled", duplicate_policy.map(|p| p.is_some()));
+            let duplicate_policy = k
+                .duplicate_policy
+                .as_ref()
+                .map(|v| DuplicatePolicy::parse(v.get_ref()));
+            choice(
+                c,
+                &k.duplicate_policy,
+                "campaign.duplicate_policy",
+                "reject, route_unbilled",
+                duplicate_policy.map(|p| p.is_some()),
+            );
             let ranking = k.ranking.as_ref().map(|v| Ranking::parse(v.get_ref()));
-            choice(c, &k.ranking, "campaign.ranking", "highest_bid, priority_weighted, round_robin", ranking.map(|r| r.is_some()));
-            let min_attestation = k.min_attestation.as_ref().map(|v| Attestation::parse(v.get_ref()));
-            choice(c, &k.min_attestation, "campaign.min_attestation", "A, B, C", min_attestation.map(|a| a.is_some()));
-            let rtb_timeout = c.duration(&k.rtb_timeout, "campaign.rtb_timeout", Duration::from_millis(100));
+            choice(
+                c,
+                &k.ranking,
+                "campaign.ranking",
+                "highest_bid, priority_weighted, round_robin",
+                ranking.map(|r| r.is_some()),
+            );
+            let min_attestation = k
+                .min_attestation
+                .as_ref()
+                .map(|v| Attestation::parse(v.get_ref()));
+            choice(
+                c,
+                &k.min_attestation,
+                "campaign.min_attestation",
+                "A, B, C",
+                min_attestation.map(|a| a.is_some()),
+            );
+            let rtb_timeout = c.duration(
+                &k.rtb_timeout,
+                "campaign.rtb_timeout",
+                Duration::from_millis(100),
+            );
             if rtb_timeout > Duration::from_secs(5) {
                 if let Some(v) = &k.rtb_timeout {
-                    c.error(v, "campaign.rtb_timeout", "at most 5s: the caller is waiting");
+                    c.error(
+                        v,
+                        "campaign.rtb_timeout",
+                        "at most 5s: the caller is waiting",
+                    );
                 }
             }
             CampaignSpec {
@@ -314,8 +369,14 @@ fn campaigns(c: &mut Checker<'_>, raw: &[S<RawCampaign>]) -> Vec<CampaignSpec> {
                 seller: k.seller.get_ref().trim().to_string(),
                 numbers,
                 payout: c.money(&k.payout, "campaign.payout").unwrap_or(Money::ZERO),
-                billable_after: c.duration(&k.billable_after, "campaign.billable_after", Duration::ZERO),
-                dedupe_window: k.dedupe_window.as_ref().map(|_| c.duration(&k.dedupe_window, "campaign.dedupe_window", Duration::ZERO)),
+                billable_after: c.duration(
+                    &k.billable_after,
+                    "campaign.billable_after",
+                    Duration::ZERO,
+                ),
+                dedupe_window: k.dedupe_window.as_ref().map(|_| {
+                    c.duration(&k.dedupe_window, "campaign.dedupe_window", Duration::ZERO)
+                }),
                 duplicate_policy: duplicate_policy.flatten().unwrap_or_default(),
                 min_attestation: min_attestation.flatten(),
                 recording: k.recording.unwrap_or(false),
@@ -338,12 +399,20 @@ fn targets(c: &mut Checker<'_>, raw: &[S<RawTarget>]) -> Vec<TargetSpec> {
             let name = c.name(&t.name, "target.name", &mut names);
             let destination = t.destination.get_ref().trim().to_string();
             if !valid_sip_uri(&destination) {
-                c.error(&t.destination, "target.destination", format!("{destination:?} is not a SIP URI like \"sip:sales@192.0.2.20:5060\""));
+                c.error(
+                    &t.destination,
+                    "target.destination",
+                    format!("{destination:?} is not a SIP URI like \"sip:sales@192.0.2.20:5060\""),
+                );
             }
             let rtb_url = t.rtb_url.as_ref().map(|u| {
                 let url = u.get_ref().trim().to_string();
                 if !(url.starts_with("http://") || url.starts_with("https://")) || url.len() < 10 {
-                    c.error(u, "target.rtb_url", format!("{url:?} is not an http(s) URL"));
+                    c.error(
+                        u,
+                        "target.rtb_url",
+                        format!("{url:?} is not an http(s) URL"),
+                    );
                 }
                 url
             });
@@ -351,7 +420,11 @@ fn targets(c: &mut Checker<'_>, raw: &[S<RawTarget>]) -> Vec<TargetSpec> {
                 Some(v) => c.money(v, "target.bid").unwrap_or(Money::ZERO),
                 None if rtb_url.is_some() => Money::ZERO,
                 None => {
-                    c.error(&t.name, "target.bid", "required (unless the target has an rtb_url)");
+                    c.error(
+                        &t.name,
+                        "target.bid",
+                        "required (unless the target has an rtb_url)",
+                    );
                     Money::ZERO
                 }
             };
@@ -384,7 +457,14 @@ fn targets(c: &mut Checker<'_>, raw: &[S<RawTarget>]) -> Vec<TargetSpec> {
                 .map(|s| {
                     let code = s.get_ref().trim().to_ascii_uppercase();
                     if !nanp::is_known_region(&code) {
-                        c.error(s, "target.states", format!("{:?} is not a US state or Canadian province code", s.get_ref()));
+                        c.error(
+                            s,
+                            "target.states",
+                            format!(
+                                "{:?} is not a US state or Canadian province code",
+                                s.get_ref()
+                            ),
+                        );
                     }
                     code
                 })
@@ -395,12 +475,20 @@ fn targets(c: &mut Checker<'_>, raw: &[S<RawTarget>]) -> Vec<TargetSpec> {
                 .map(|a| {
                     let npa = *a.get_ref();
                     if !(200..=999).contains(&npa) || nanp::npa_info(npa as u16).is_none() {
-                        c.error(a, "target.area_codes", format!("{npa} is not a geographic NANP area code"));
+                        c.error(
+                            a,
+                            "target.area_codes",
+                            format!("{npa} is not a geographic NANP area code"),
+                        );
                     }
                     npa.clamp(0, 999) as u16
                 })
                 .collect();
-            let ring_timeout = c.duration(&t.ring_timeout, "target.ring_timeout", Duration::from_secs(30));
+            let ring_timeout = c.duration(
+                &t.ring_timeout,
+                "target.ring_timeout",
+                Duration::from_secs(30),
+            );
             if ring_timeout.is_zero() || ring_timeout > Duration::from_secs(300) {
                 if let Some(v) = &t.ring_timeout {
                     c.error(v, "target.ring_timeout", "between 1s and 300s");
@@ -413,11 +501,23 @@ fn targets(c: &mut Checker<'_>, raw: &[S<RawTarget>]) -> Vec<TargetSpec> {
                 campaign: t.campaign.get_ref().trim().to_string(),
                 destination,
                 bid,
-                priority: t.priority.as_ref().map_or(1, |v| c.count(v, "target.priority", 0)),
-                weight: t.weight.as_ref().map_or(100, |v| c.count(v, "target.weight", 0)),
-                concurrency: t.concurrency.as_ref().map(|v| c.count(v, "target.concurrency", 1)),
+                priority: t
+                    .priority
+                    .as_ref()
+                    .map_or(1, |v| c.count(v, "target.priority", 0)),
+                weight: t
+                    .weight
+                    .as_ref()
+                    .map_or(100, |v| c.count(v, "target.weight", 0)),
+                concurrency: t
+                    .concurrency
+                    .as_ref()
+                    .map(|v| c.count(v, "target.concurrency", 1)),
                 caps,
-                daily_budget: t.daily_budget.as_ref().and_then(|v| c.money(v, "target.daily_budget")),
+                daily_budget: t
+                    .daily_budget
+                    .as_ref()
+                    .and_then(|v| c.money(v, "target.daily_budget")),
                 schedule,
                 states,
                 area_codes,
@@ -497,7 +597,10 @@ states = ["NY", "NJ", "CA"]
         assert_eq!(t.states, ["NY", "NJ", "CA"]);
         assert_eq!(spec.buyers[0].opening_balance, Money::from_minor(50_000));
         assert_eq!(spec.campaigns[0].billable_after, Duration::from_secs(90));
-        assert_eq!(spec.campaigns[0].dedupe_window, Some(Duration::from_secs(86_400)));
+        assert_eq!(
+            spec.campaigns[0].dedupe_window,
+            Some(Duration::from_secs(86_400))
+        );
         assert_eq!(spec.sellers[0].trunks[0].to_string(), "127.0.0.1/32");
     }
 

@@ -72,7 +72,11 @@ impl Store {
                     .await?
                     .rows_affected();
                 if claimed == 0 {
-                    errors.push(error(s.line, "seller.trunks", format!("{net} is already a trunk of another seller")));
+                    errors.push(error(
+                        s.line,
+                        "seller.trunks",
+                        format!("{net} is already a trunk of another seller"),
+                    ));
                 }
             }
         }
@@ -99,7 +103,11 @@ impl Store {
         let mut campaigns = HashMap::new();
         for c in &spec.campaigns {
             let Some(seller) = resolve(&mut tx, &sellers, "sellers", &c.seller).await? else {
-                errors.push(error(c.line, "campaign.seller", format!("no seller named {:?}", c.seller)));
+                errors.push(error(
+                    c.line,
+                    "campaign.seller",
+                    format!("no seller named {:?}", c.seller),
+                ));
                 continue;
             };
             let tags: std::collections::BTreeMap<_, _> = c.tags.iter().cloned().collect();
@@ -139,7 +147,9 @@ impl Store {
                 .await?;
         }
         for c in &spec.campaigns {
-            let Some(id) = campaigns.get(&c.name) else { continue };
+            let Some(id) = campaigns.get(&c.name) else {
+                continue;
+            };
             for n in &c.numbers {
                 let claimed = sqlx::query("INSERT INTO campaign_numbers (number, campaign_id) VALUES ($1, $2) ON CONFLICT (number) DO NOTHING")
                     .bind(n.as_u64() as i64)
@@ -148,7 +158,11 @@ impl Store {
                     .await?
                     .rows_affected();
                 if claimed == 0 {
-                    errors.push(error(c.line, "campaign.numbers", format!("{n} already belongs to another campaign")));
+                    errors.push(error(
+                        c.line,
+                        "campaign.numbers",
+                        format!("{n} already belongs to another campaign"),
+                    ));
                 }
             }
         }
@@ -158,10 +172,18 @@ impl Store {
             let campaign = resolve(&mut tx, &campaigns, "campaigns", &t.campaign).await?;
             let (Some(buyer), Some(campaign)) = (buyer, campaign) else {
                 if buyer.is_none() {
-                    errors.push(error(t.line, "target.buyer", format!("no buyer named {:?}", t.buyer)));
+                    errors.push(error(
+                        t.line,
+                        "target.buyer",
+                        format!("no buyer named {:?}", t.buyer),
+                    ));
                 }
                 if campaign.is_none() {
-                    errors.push(error(t.line, "target.campaign", format!("no campaign named {:?}", t.campaign)));
+                    errors.push(error(
+                        t.line,
+                        "target.campaign",
+                        format!("no campaign named {:?}", t.campaign),
+                    ));
                 }
                 continue;
             };
@@ -176,7 +198,12 @@ impl Store {
                     ring_timeout_ms, enabled, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
                     $16, $17, $18, $19, $20)",
             };
-            let area_codes = t.area_codes.iter().map(u16::to_string).collect::<Vec<_>>().join(",");
+            let area_codes = t
+                .area_codes
+                .iter()
+                .map(u16::to_string)
+                .collect::<Vec<_>>()
+                .join(",");
             let mut q = sqlx::query(sql)
                 .bind(&t.name)
                 .bind(buyer)

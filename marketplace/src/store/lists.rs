@@ -35,7 +35,11 @@ impl Store {
     }
 
     /// Removes numbers from a list; returns how many were there.
-    pub async fn remove_from_list(&self, kind: ListKind, numbers: &[u64]) -> Result<u64, StoreError> {
+    pub async fn remove_from_list(
+        &self,
+        kind: ListKind,
+        numbers: &[u64],
+    ) -> Result<u64, StoreError> {
         let mut tx = self.pool.begin().await?;
         let mut removed = 0;
         for n in numbers {
@@ -56,9 +60,10 @@ impl Store {
         let mut lists = Lists::default();
         for kind in ListKind::ALL {
             let mut numbers = Vec::new();
-            let mut rows = sqlx::query_as::<_, (i64,)>("SELECT number FROM number_lists WHERE list = $1")
-                .bind(kind.as_str())
-                .fetch(&self.pool);
+            let mut rows =
+                sqlx::query_as::<_, (i64,)>("SELECT number FROM number_lists WHERE list = $1")
+                    .bind(kind.as_str())
+                    .fetch(&self.pool);
             while let Some((n,)) = rows.try_next().await? {
                 numbers.push(n as u64);
             }

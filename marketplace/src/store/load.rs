@@ -33,39 +33,45 @@ impl Store {
     pub async fn load_market(&self) -> Result<MarketData, StoreError> {
         let version = self.market_version().await?;
         let mut trunks: FxHashMap<i64, Vec<IpNet>> = FxHashMap::default();
-        for (network, seller) in sqlx::query_as::<_, (String, i64)>("SELECT network, seller_id FROM seller_trunks")
-            .fetch_all(&self.pool)
-            .await?
+        for (network, seller) in
+            sqlx::query_as::<_, (String, i64)>("SELECT network, seller_id FROM seller_trunks")
+                .fetch_all(&self.pool)
+                .await?
         {
             let net = network
                 .parse()
                 .map_err(|e| corrupt(format!("trunk {network}"), e))?;
             trunks.entry(seller).or_default().push(net);
         }
-        let sellers = sqlx::query_as::<_, (i64, String)>("SELECT id, name FROM sellers ORDER BY id")
-            .fetch_all(&self.pool)
-            .await?
-            .into_iter()
-            .map(|(id, name)| Seller {
-                id: SellerId(id),
-                name,
-                trunks: trunks.remove(&id).unwrap_or_default(),
-            })
-            .collect();
-        let buyers = sqlx::query_as::<_, (i64, String, i64)>("SELECT id, name, balance_minor FROM buyers ORDER BY id")
-            .fetch_all(&self.pool)
-            .await?
-            .into_iter()
-            .map(|(id, name, balance)| Buyer {
-                id: BuyerId(id),
-                name,
-                balance: Money::from_minor(balance),
-            })
-            .collect();
+        let sellers =
+            sqlx::query_as::<_, (i64, String)>("SELECT id, name FROM sellers ORDER BY id")
+                .fetch_all(&self.pool)
+                .await?
+                .into_iter()
+                .map(|(id, name)| Seller {
+                    id: SellerId(id),
+                    name,
+                    trunks: trunks.remove(&id).unwrap_or_default(),
+                })
+                .collect();
+        let buyers = sqlx::query_as::<_, (i64, String, i64)>(
+            "SELECT id, name, balance_minor FROM buyers ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(|(id, name, balance)| Buyer {
+            id: BuyerId(id),
+            name,
+            balance: Money::from_minor(balance),
+        })
+        .collect();
         let mut numbers: FxHashMap<i64, Vec<PhoneNumber>> = FxHashMap::default();
-        for (number, campaign) in sqlx::query_as::<_, (i64, i64)>("SELECT number, campaign_id FROM campaign_numbers ORDER BY number")
-            .fetch_all(&self.pool)
-            .await?
+        for (number, campaign) in sqlx::query_as::<_, (i64, i64)>(
+            "SELECT number, campaign_id FROM campaign_numbers ORDER BY number",
+        )
+        .fetch_all(&self.pool)
+        .await?
         {
             let n = PhoneNumber::from_u64(number as u64)
                 .ok_or_else(|| corrupt("campaign number", number))?;
@@ -118,7 +124,10 @@ impl Store {
     }
 }
 
-fn campaign(row: &AnyRow, numbers: &mut FxHashMap<i64, Vec<PhoneNumber>>) -> Result<Campaign, StoreError> {
+fn campaign(
+    row: &AnyRow,
+    numbers: &mut FxHashMap<i64, Vec<PhoneNumber>>,
+) -> Result<Campaign, StoreError> {
     let id: i64 = row.try_get("id")?;
     let name: String = row.try_get("name")?;
     let what = |field: &str| format!("campaign {name:?} {field}");
@@ -139,7 +148,9 @@ fn campaign(row: &AnyRow, numbers: &mut FxHashMap<i64, Vec<PhoneNumber>>) -> Res
             .ok_or_else(|| corrupt(what("duplicate_policy"), &policy))?,
         min_attestation: match attestation {
             None => None,
-            Some(a) => Some(Attestation::parse(&a).ok_or_else(|| corrupt(what("min_attestation"), &a))?),
+            Some(a) => {
+                Some(Attestation::parse(&a).ok_or_else(|| corrupt(what("min_attestation"), &a))?)
+            }
         },
         recording: row.try_get::<i64, _>("recording")? != 0,
         ranking: Ranking::parse(&ranking).ok_or_else(|| corrupt(what("ranking"), &ranking))?,

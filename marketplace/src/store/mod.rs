@@ -7,8 +7,8 @@
 //! call path: the switch decides from the in-memory snapshot.
 
 mod import;
-mod load;
 mod lists;
+mod load;
 
 pub use import::{ImportError, ImportSummary};
 
@@ -61,7 +61,9 @@ pub struct Store {
 impl fmt::Debug for Store {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Never the URL: it may hold a password.
-        f.debug_struct("Store").field("backend", &self.backend).finish()
+        f.debug_struct("Store")
+            .field("backend", &self.backend)
+            .finish()
     }
 }
 

@@ -53,8 +53,14 @@ fn call_wide_reasons_exclude_every_target() {
     assert_eq!(
         d.excluded,
         vec![
-            Excluded { target: TargetId(10), reason: Reason::Dnc },
-            Excluded { target: TargetId(11), reason: Reason::Dnc },
+            Excluded {
+                target: TargetId(10),
+                reason: Reason::Dnc
+            },
+            Excluded {
+                target: TargetId(11),
+                reason: Reason::Dnc
+            },
         ]
     );
 }
@@ -76,9 +82,19 @@ fn lists() {
 #[test]
 fn caller_ids() {
     let m = one_target(|_| {});
-    assert_eq!(only_reason(&m, &facts("anonymous")), Reason::AnonymousCaller);
-    assert_eq!(only_reason(&m, &facts("not-a-number")), Reason::InvalidCallerId);
-    assert_eq!(only_reason(&m, &facts("+12121111234")), Reason::InvalidCallerId, "N11 office code");
+    assert_eq!(
+        only_reason(&m, &facts("anonymous")),
+        Reason::AnonymousCaller
+    );
+    assert_eq!(
+        only_reason(&m, &facts("not-a-number")),
+        Reason::InvalidCallerId
+    );
+    assert_eq!(
+        only_reason(&m, &facts("+12121111234")),
+        Reason::InvalidCallerId,
+        "N11 office code"
+    );
 }
 
 #[test]
@@ -101,7 +117,11 @@ fn attestation_below_minimum() {
     let mut m = one_target(|_| {});
     m.campaign().min_attestation = Some(Attestation::B);
     let mut f = facts(NY_CALLER);
-    assert_eq!(only_reason(&m, &f), Reason::AttestationBelowMinimum, "none at all");
+    assert_eq!(
+        only_reason(&m, &f),
+        Reason::AttestationBelowMinimum,
+        "none at all"
+    );
     f.attestation = Some(Attestation::C);
     assert_eq!(only_reason(&m, &f), Reason::AttestationBelowMinimum);
     f.attestation = Some(Attestation::B);
@@ -126,12 +146,18 @@ fn duplicate_caller_within_the_window_only() {
     assert_eq!(only_reason(&m, &f), Reason::DuplicateCaller);
     f.history.last_in_campaign_ms = Some((now - Chrono::hours(24)).timestamp_millis());
     let d = decide(&m.build(), &f, now);
-    assert!(d.has_targets() && !d.duplicate, "exactly one window ago is no longer a duplicate");
+    assert!(
+        d.has_targets() && !d.duplicate,
+        "exactly one window ago is no longer a duplicate"
+    );
 
     m.campaign().duplicate_policy = DuplicatePolicy::RouteUnbilled;
     f.history.last_in_campaign_ms = Some((now - Chrono::hours(1)).timestamp_millis());
     let d = decide(&m.build(), &f, now);
-    assert!(d.has_targets() && d.duplicate, "routed, but marked so it is not billed");
+    assert!(
+        d.has_targets() && d.duplicate,
+        "routed, but marked so it is not billed"
+    );
 }
 
 #[test]
@@ -149,7 +175,11 @@ fn consent_required() {
     });
     assert!(decide(&m.build(), &facts(NY_CALLER), monday_noon_ny()).has_targets());
     m.data.consents[0].expires_at_ms = Some(now);
-    assert_eq!(only_reason(&m, &facts(NY_CALLER)), Reason::NoConsent, "expired at this instant");
+    assert_eq!(
+        only_reason(&m, &facts(NY_CALLER)),
+        Reason::NoConsent,
+        "expired at this instant"
+    );
 }
 
 #[test]
@@ -160,9 +190,13 @@ fn disabled_target() {
 
 #[test]
 fn closed_by_schedule() {
-    let m = one_target(|t| t.schedule = Some(Schedule::parse("America/New_York", "Mon-Fri 13:00-20:00").unwrap()));
+    let m = one_target(|t| {
+        t.schedule = Some(Schedule::parse("America/New_York", "Mon-Fri 13:00-20:00").unwrap())
+    });
     assert_eq!(only_reason(&m, &facts(NY_CALLER)), Reason::ClosedBySchedule);
-    let open = one_target(|t| t.schedule = Some(Schedule::parse("America/New_York", "Mon-Fri 12:00-20:00").unwrap()));
+    let open = one_target(|t| {
+        t.schedule = Some(Schedule::parse("America/New_York", "Mon-Fri 12:00-20:00").unwrap())
+    });
     assert!(decide(&open.build(), &facts(NY_CALLER), monday_noon_ny()).has_targets());
 }
 
@@ -178,7 +212,11 @@ fn state_and_area_code_targeting() {
     });
     assert!(decide(&by_npa.build(), &facts(NY_CALLER), monday_noon_ny()).has_targets());
     let m = one_target(|t| t.states = vec!["NY".into()]);
-    assert_eq!(only_reason(&m, &facts("+442071234567")), Reason::StateNotAllowed, "location unknown");
+    assert_eq!(
+        only_reason(&m, &facts("+442071234567")),
+        Reason::StateNotAllowed,
+        "location unknown"
+    );
 }
 
 fn live(m: &TestMarket) -> (Arc<LiveRegistry>, dce_marketplace::domain::LocalTime) {
@@ -190,18 +228,31 @@ fn live(m: &TestMarket) -> (Arc<LiveRegistry>, dce_marketplace::domain::LocalTim
 fn concurrency_full() {
     let m = one_target(|t| t.concurrency = Some(2));
     let (reg, _) = live(&m);
-    reg.target(TargetId(10)).concurrent.store(2, Ordering::Relaxed);
+    reg.target(TargetId(10))
+        .concurrent
+        .store(2, Ordering::Relaxed);
     assert_eq!(only_reason(&m, &facts(NY_CALLER)), Reason::ConcurrencyFull);
-    reg.target(TargetId(10)).concurrent.store(1, Ordering::Relaxed);
+    reg.target(TargetId(10))
+        .concurrent
+        .store(1, Ordering::Relaxed);
     assert!(decide(&m.build(), &facts(NY_CALLER), monday_noon_ny()).has_targets());
 }
 
 #[test]
 fn caps_per_period() {
     let (hourly, daily, monthly) = (
-        Caps { hourly: Some(1), ..Caps::default() },
-        Caps { daily: Some(1), ..Caps::default() },
-        Caps { monthly: Some(1), ..Caps::default() },
+        Caps {
+            hourly: Some(1),
+            ..Caps::default()
+        },
+        Caps {
+            daily: Some(1),
+            ..Caps::default()
+        },
+        Caps {
+            monthly: Some(1),
+            ..Caps::default()
+        },
     );
     for (caps, reason) in [
         (hourly, Reason::HourlyCapReached),
@@ -231,7 +282,10 @@ fn budget_exhausted() {
     assert!(t.try_spend(local.day_bucket(), Money::from_minor(751), None));
     assert_eq!(only_reason(&m, &facts(NY_CALLER)), Reason::BudgetExhausted);
     t.refund(local.day_bucket(), Money::from_minor(1));
-    assert!(decide(&m.build(), &facts(NY_CALLER), monday_noon_ny()).has_targets(), "exactly at budget");
+    assert!(
+        decide(&m.build(), &facts(NY_CALLER), monday_noon_ny()).has_targets(),
+        "exactly at budget"
+    );
 }
 
 #[test]
@@ -241,8 +295,15 @@ fn balance_exhausted() {
     assert_eq!(only_reason(&m, &facts(NY_CALLER)), Reason::BalanceExhausted);
     m.data.buyers[0].balance = Money::from_minor(1250);
     assert!(decide(&m.build(), &facts(NY_CALLER), monday_noon_ny()).has_targets());
-    m.registry.buyer(BuyerId(1)).reserved.store(1, Ordering::Relaxed);
-    assert_eq!(only_reason(&m, &facts(NY_CALLER)), Reason::BalanceExhausted, "reservations count");
+    m.registry
+        .buyer(BuyerId(1))
+        .reserved
+        .store(1, Ordering::Relaxed);
+    assert_eq!(
+        only_reason(&m, &facts(NY_CALLER)),
+        Reason::BalanceExhausted,
+        "reservations count"
+    );
 }
 
 #[test]
@@ -256,7 +317,11 @@ fn rtb_outcomes() {
         (RtbOutcome::Timeout, Reason::RtbTimeout),
         (RtbOutcome::Error, Reason::RtbError),
         (
-            RtbOutcome::Bid { amount: Money::from_minor(500), destination: None, expires_at_ms: Some(now.timestamp_millis()) },
+            RtbOutcome::Bid {
+                amount: Money::from_minor(500),
+                destination: None,
+                expires_at_ms: Some(now.timestamp_millis()),
+            },
             Reason::RtbExpired,
         ),
     ] {
@@ -265,11 +330,18 @@ fn rtb_outcomes() {
     }
     f.rtb.insert(
         TargetId(10),
-        RtbOutcome::Bid { amount: Money::from_minor(1725), destination: Some("sip:rtb@127.0.0.1".into()), expires_at_ms: None },
+        RtbOutcome::Bid {
+            amount: Money::from_minor(1725),
+            destination: Some("sip:rtb@127.0.0.1".into()),
+            expires_at_ms: None,
+        },
     );
     let d = decide(&m.build(), &f, now);
     assert_eq!(d.ranked[0].bid, Money::from_minor(1725));
-    assert_eq!(d.ranked[0].destination.as_deref(), Some("sip:rtb@127.0.0.1"));
+    assert_eq!(
+        d.ranked[0].destination.as_deref(),
+        Some("sip:rtb@127.0.0.1")
+    );
 }
 
 #[test]

@@ -22,7 +22,11 @@ fn highest_bid_first_ties_by_priority_then_id() {
     let b = target(11, 1, 1, 1500);
     let c = target(12, 2, 1, 1000);
     let d = target(13, 2, 1, 1000);
-    let m = TestMarket::new().with_target(a).with_target(b).with_target(c).with_target(d);
+    let m = TestMarket::new()
+        .with_target(a)
+        .with_target(b)
+        .with_target(c)
+        .with_target(d);
     assert_eq!(order(&m, 0), vec![11, 12, 13, 10]);
 }
 
@@ -42,13 +46,20 @@ fn priority_then_weighted_random() {
     for seed in 0..4000 {
         let o = order(&m, seed);
         assert_eq!(o.len(), 3);
-        assert_eq!(o[2], 12, "a lower priority always comes after, whatever its bid");
+        assert_eq!(
+            o[2], 12,
+            "a lower priority always comes after, whatever its bid"
+        );
         *firsts.entry(o[0]).or_default() += 1;
     }
     // Weight 300 vs 100: first about 75% of the time.
     let share = f64::from(firsts[&10]) / 4000.0;
     assert!((0.72..0.78).contains(&share), "heavy first {share}");
-    assert_eq!(order(&m, 42), order(&m, 42), "the same seed, the same order");
+    assert_eq!(
+        order(&m, 42),
+        order(&m, 42),
+        "the same seed, the same order"
+    );
 }
 
 #[test]
@@ -61,10 +72,18 @@ fn round_robin_rotates_per_call() {
         .with_target(target(12, 2, 1, 300));
     let market = m.build();
     let firsts: Vec<i64> = (0..5)
-        .map(|_| decide(&market, &facts(NY_CALLER), monday_noon_ny()).ranked[0].target.0)
+        .map(|_| {
+            decide(&market, &facts(NY_CALLER), monday_noon_ny()).ranked[0]
+                .target
+                .0
+        })
         .collect();
     assert_eq!(firsts, vec![10, 11, 12, 10, 11]);
     let rebuilt = m.build();
     let next = decide(&rebuilt, &facts(NY_CALLER), monday_noon_ny()).ranked;
-    assert_eq!(next.iter().map(|r| r.target.0).collect::<Vec<_>>(), vec![12, 10, 11], "the turn survives a snapshot swap");
+    assert_eq!(
+        next.iter().map(|r| r.target.0).collect::<Vec<_>>(),
+        vec![12, 10, 11],
+        "the turn survives a snapshot swap"
+    );
 }

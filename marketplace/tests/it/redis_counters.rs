@@ -11,7 +11,9 @@ use tokio::io::copy_bidirectional;
 use tokio::net::{TcpListener, TcpStream};
 
 async fn node(url: &str, prefix: &str) -> RedisCounters {
-    RedisCounters::connect(url, prefix, Duration::from_secs(3600)).await.expect("connect to REDIS_URL")
+    RedisCounters::connect(url, prefix, Duration::from_secs(3600))
+        .await
+        .expect("connect to REDIS_URL")
 }
 
 #[tokio::test]
@@ -25,23 +27,54 @@ async fn two_nodes_share_concurrency_caps_and_balance() {
     let mut m = TestMarket::new().with_target(t);
     m.data.buyers[0].balance = Money::from_minor(5000);
     // Each node has its own snapshot and live atomics, as on two machines.
-    let (ma, mb) = (m.build(), TestMarket { registry: Default::default(), ..TestMarket::new().with_target(m.data.targets[0].clone()) }.build());
-    let (ea, eb) = (ma.target(TargetId(10)).unwrap(), mb.target(TargetId(10)).unwrap());
-    eb.buyer.balance.store(5000, std::sync::atomic::Ordering::Relaxed);
+    let (ma, mb) = (
+        m.build(),
+        TestMarket {
+            registry: Default::default(),
+            ..TestMarket::new().with_target(m.data.targets[0].clone())
+        }
+        .build(),
+    );
+    let (ea, eb) = (
+        ma.target(TargetId(10)).unwrap(),
+        mb.target(TargetId(10)).unwrap(),
+    );
+    eb.buyer
+        .balance
+        .store(5000, std::sync::atomic::Ordering::Relaxed);
     let now = monday_noon_ny();
     let bid = Money::from_minor(1250);
 
     let s1 = a.acquire(ea, bid, now).await.unwrap();
     let s2 = b.acquire(eb, bid, now).await.unwrap();
-    assert_eq!(a.acquire(ea, bid, now).await.unwrap_err(), Reason::ConcurrencyFull);
-    assert_eq!(b.acquire(eb, bid, now).await.unwrap_err(), Reason::ConcurrencyFull);
-    assert_eq!(eb.live.concurrent.load(std::sync::atomic::Ordering::Relaxed), 2, "mirrored locally");
+    assert_eq!(
+        a.acquire(ea, bid, now).await.unwrap_err(),
+        Reason::ConcurrencyFull
+    );
+    assert_eq!(
+        b.acquire(eb, bid, now).await.unwrap_err(),
+        Reason::ConcurrencyFull
+    );
+    assert_eq!(
+        eb.live
+            .concurrent
+            .load(std::sync::atomic::Ordering::Relaxed),
+        2,
+        "mirrored locally"
+    );
     a.release(s1, true).await;
     let s3 = b.acquire(eb, bid, now).await.unwrap();
     b.release(s3, true).await;
-    assert_eq!(a.acquire(ea, bid, now).await.unwrap_err(), Reason::HourlyCapReached, "3 answered calls this hour");
+    assert_eq!(
+        a.acquire(ea, bid, now).await.unwrap_err(),
+        Reason::HourlyCapReached,
+        "3 answered calls this hour"
+    );
     b.release(s2, false).await;
-    let s4 = a.acquire(ea, bid, now).await.expect("an unanswered call gave its cap count back");
+    let s4 = a
+        .acquire(ea, bid, now)
+        .await
+        .expect("an unanswered call gave its cap count back");
     a.release(s4, false).await;
     assert!(!a.status().degraded);
 }
@@ -53,21 +86,55 @@ async fn balance_reservations_span_nodes() {
     let (a, b) = (node(&url, &prefix).await, node(&url, &prefix).await);
     let mut m = TestMarket::new().with_target(target(10, 1, 1, 1250));
     m.data.buyers[0].balance = Money::from_minor(2000);
-    let (ma, mb) = (m.build(), TestMarket { registry: Default::default(), ..TestMarket::new() }.with_target(target(10, 1, 1, 1250)).build());
-    mb.target(TargetId(10)).unwrap().buyer.balance.store(2000, std::sync::atomic::Ordering::Relaxed);
+    let (ma, mb) = (
+        m.build(),
+        TestMarket {
+            registry: Default::default(),
+            ..TestMarket::new()
+        }
+        .with_target(target(10, 1, 1, 1250))
+        .build(),
+    );
+    mb.target(TargetId(10))
+        .unwrap()
+        .buyer
+        .balance
+        .store(2000, std::sync::atomic::Ordering::Relaxed);
     let now = monday_noon_ny();
-    let held = a.acquire(ma.target(TargetId(10)).unwrap(), Money::from_minor(1250), now).await.unwrap();
-    let refused = b.acquire(mb.target(TargetId(10)).unwrap(), Money::from_minor(1250), now).await;
+    let held = a
+        .acquire(
+            ma.target(TargetId(10)).unwrap(),
+            Money::from_minor(1250),
+            now,
+        )
+        .await
+        .unwrap();
+    let refused = b
+        .acquire(
+            mb.target(TargetId(10)).unwrap(),
+            Money::from_minor(1250),
+            now,
+        )
+        .await;
     assert_eq!(refused.unwrap_err(), Reason::BalanceExhausted);
     a.release(held, false).await;
-    assert!(b.acquire(mb.target(TargetId(10)).unwrap(), Money::from_minor(1250), now).await.is_ok());
+    assert!(b
+        .acquire(
+            mb.target(TargetId(10)).unwrap(),
+            Money::from_minor(1250),
+            now
+        )
+        .await
+        .is_ok());
 }
 
 #[tokio::test]
 async fn a_dead_nodes_slots_expire_with_their_lease() {
     let Some(url) = redis_url() else { return };
     let prefix = unique("dce");
-    let dead = node(&url, &prefix).await.with_lease(Duration::from_millis(300));
+    let dead = node(&url, &prefix)
+        .await
+        .with_lease(Duration::from_millis(300));
     let alive = node(&url, &prefix).await;
     let mut t = target(10, 1, 1, 1);
     t.concurrency = Some(1);
@@ -75,11 +142,23 @@ async fn a_dead_nodes_slots_expire_with_their_lease() {
     let market = m.build();
     let entry = market.target(TargetId(10)).unwrap();
     let now = chrono::Utc::now();
-    let slot = dead.acquire(entry, Money::from_minor(1), now).await.unwrap();
+    let slot = dead
+        .acquire(entry, Money::from_minor(1), now)
+        .await
+        .unwrap();
     std::mem::forget(slot); // the node dies holding it
-    assert_eq!(alive.acquire(entry, Money::from_minor(1), now).await.unwrap_err(), Reason::ConcurrencyFull);
+    assert_eq!(
+        alive
+            .acquire(entry, Money::from_minor(1), now)
+            .await
+            .unwrap_err(),
+        Reason::ConcurrencyFull
+    );
     let later = now + chrono::Duration::milliseconds(400);
-    assert!(alive.acquire(entry, Money::from_minor(1), later).await.is_ok());
+    assert!(alive
+        .acquire(entry, Money::from_minor(1), later)
+        .await
+        .is_ok());
 }
 
 #[tokio::test]
@@ -90,8 +169,13 @@ async fn caller_history_is_shared() {
     let now = monday_noon_ny();
     a.record_call(n(NY_CALLER), CampaignId(1), now).await;
     a.record_call(n(NY_CALLER), CampaignId(2), now).await;
-    let q = HistoryQuery { campaign: CampaignId(1), velocity_window: Duration::from_secs(3600) };
-    let h = b.caller_history(n(NY_CALLER), q, now + chrono::Duration::seconds(1)).await;
+    let q = HistoryQuery {
+        campaign: CampaignId(1),
+        velocity_window: Duration::from_secs(3600),
+    };
+    let h = b
+        .caller_history(n(NY_CALLER), q, now + chrono::Duration::seconds(1))
+        .await;
     assert_eq!(h.calls_in_velocity_window, 2);
     assert_eq!(h.last_in_campaign_ms, Some(now.timestamp_millis()));
 }
@@ -103,7 +187,9 @@ async fn proxy(upstream: String) -> (String, tokio::task::JoinHandle<()>) {
     let task = tokio::spawn(async move {
         let mut conns = tokio::task::JoinSet::new();
         loop {
-            let Ok((mut inbound, _)) = listener.accept().await else { break };
+            let Ok((mut inbound, _)) = listener.accept().await else {
+                break;
+            };
             let upstream = upstream.clone();
             conns.spawn(async move {
                 if let Ok(mut out) = TcpStream::connect(upstream).await {
@@ -118,7 +204,10 @@ async fn proxy(upstream: String) -> (String, tokio::task::JoinHandle<()>) {
 #[tokio::test]
 async fn without_redis_calls_keep_flowing_on_local_counters() {
     let Some(url) = redis_url() else { return };
-    let upstream = url.trim_start_matches("redis://").trim_end_matches('/').to_string();
+    let upstream = url
+        .trim_start_matches("redis://")
+        .trim_end_matches('/')
+        .to_string();
     let (via_proxy, cut) = proxy(upstream).await;
     let counters = node(&via_proxy, &unique("dce")).await;
     let mut t = target(10, 1, 1, 1);
@@ -126,16 +215,38 @@ async fn without_redis_calls_keep_flowing_on_local_counters() {
     let market = TestMarket::new().with_target(t).build();
     let entry = market.target(TargetId(10)).unwrap();
     let now = monday_noon_ny();
-    let slot = counters.acquire(entry, Money::from_minor(1), now).await.unwrap();
+    let slot = counters
+        .acquire(entry, Money::from_minor(1), now)
+        .await
+        .unwrap();
     counters.release(slot, false).await;
     assert!(!counters.status().degraded);
 
     cut.abort(); // the proxy and every connection through it are gone
     let _ = cut.await;
-    let slot = counters.acquire(entry, Money::from_minor(1), now).await.expect("falls back");
+    let slot = counters
+        .acquire(entry, Money::from_minor(1), now)
+        .await
+        .expect("falls back");
     assert!(counters.status().degraded);
-    assert_eq!(counters.acquire(entry, Money::from_minor(1), now).await.unwrap_err(), Reason::ConcurrencyFull, "limits still hold on this node");
+    assert_eq!(
+        counters
+            .acquire(entry, Money::from_minor(1), now)
+            .await
+            .unwrap_err(),
+        Reason::ConcurrencyFull,
+        "limits still hold on this node"
+    );
     counters.release(slot, false).await;
-    let h = counters.caller_history(n(NY_CALLER), HistoryQuery { campaign: CampaignId(1), velocity_window: Duration::from_secs(60) }, now).await;
+    let h = counters
+        .caller_history(
+            n(NY_CALLER),
+            HistoryQuery {
+                campaign: CampaignId(1),
+                velocity_window: Duration::from_secs(60),
+            },
+            now,
+        )
+        .await;
     assert_eq!(h, Default::default());
 }

@@ -37,7 +37,9 @@ pub fn unique(prefix: &str) -> String {
 pub async fn postgres_store() -> Option<Store> {
     let url = service("DATABASE_URL", "PostgreSQL")?;
     let schema = unique("dce_test");
-    let pool = sqlx::PgPool::connect(&url).await.expect("connect to DATABASE_URL");
+    let pool = sqlx::PgPool::connect(&url)
+        .await
+        .expect("connect to DATABASE_URL");
     sqlx::query(&format!("CREATE SCHEMA {schema}"))
         .execute(&pool)
         .await

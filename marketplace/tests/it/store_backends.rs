@@ -35,7 +35,11 @@ async fn imports_the_example_and_reads_it_back() {
         let data = store.load_market().await.unwrap();
         assert_eq!(data.sellers.len(), 1);
         assert_eq!(data.sellers[0].trunks[0].to_string(), "127.0.0.1/32");
-        let a = data.buyers.iter().find(|b| b.name == "callcenter-a").unwrap();
+        let a = data
+            .buyers
+            .iter()
+            .find(|b| b.name == "callcenter-a")
+            .unwrap();
         assert_eq!(a.balance, Money::from_minor(50_000));
         let c = &data.campaigns[0];
         assert_eq!(c.numbers, vec![n("+18005550100")]);
@@ -48,15 +52,27 @@ async fn imports_the_example_and_reads_it_back() {
         assert_eq!(east.caps.monthly, Some(3000));
         assert_eq!(east.concurrency, Some(10));
         assert_eq!(east.states, ["NY", "NJ", "CA"]);
-        assert_eq!(east.schedule.as_ref().unwrap().spec(), "Mon-Fri 08:00-20:00, Sat 10:00-14:00");
+        assert_eq!(
+            east.schedule.as_ref().unwrap().spec(),
+            "Mon-Fri 08:00-20:00, Sat 10:00-14:00"
+        );
         let west = data.targets.iter().find(|t| t.name == "cc-a-west").unwrap();
         assert_eq!(west.area_codes, [213, 310, 415, 212]);
         assert_eq!(west.daily_budget, Some(Money::from_minor(20_000)));
-        let b = data.targets.iter().find(|t| t.name == "cc-b-anywhere").unwrap();
+        let b = data
+            .targets
+            .iter()
+            .find(|t| t.name == "cc-b-anywhere")
+            .unwrap();
         assert_eq!(b.ring_timeout, Duration::from_secs(20));
 
         // The imported market decides: Monday noon in New York, a NY caller.
-        let market = Market::build(data, Arc::new(Lists::default()), &LiveRegistry::default(), FraudPolicy::default());
+        let market = Market::build(
+            data,
+            Arc::new(Lists::default()),
+            &LiveRegistry::default(),
+            FraudPolicy::default(),
+        );
         let d = decide(&market, &facts(NY_CALLER), monday_noon_ny());
         let bids: Vec<_> = d.ranked.iter().map(|r| r.bid.to_string()).collect();
         assert_eq!(bids, ["12.50", "11.00", "9.75"]);
@@ -74,17 +90,40 @@ async fn import_is_idempotent_and_never_resets_a_balance() {
         let again = store.import(&spec).await.unwrap();
         assert_eq!(again.created, 0);
         assert_eq!(again.updated, 7);
-        assert!(store.market_version().await.unwrap() > v1, "a write moves the version");
+        assert!(
+            store.market_version().await.unwrap() > v1,
+            "a write moves the version"
+        );
         let second = store.load_market().await.unwrap();
-        assert_eq!(format!("{:?}", first.targets), format!("{:?}", second.targets));
+        assert_eq!(
+            format!("{:?}", first.targets),
+            format!("{:?}", second.targets)
+        );
         assert_eq!(first.campaigns, second.campaigns);
 
-        let changed = EXAMPLE.replace("balance = \"500.00\"", "balance = \"1.00\"").replace("bid = \"12.50\"", "bid = \"13.00\"");
-        store.import(&market_file::parse(&changed).unwrap()).await.unwrap();
+        let changed = EXAMPLE
+            .replace("balance = \"500.00\"", "balance = \"1.00\"")
+            .replace("bid = \"12.50\"", "bid = \"13.00\"");
+        store
+            .import(&market_file::parse(&changed).unwrap())
+            .await
+            .unwrap();
         let third = store.load_market().await.unwrap();
-        let a = third.buyers.iter().find(|b| b.name == "callcenter-a").unwrap();
-        assert_eq!(a.balance, Money::from_minor(50_000), "balance is opening only");
-        let east = third.targets.iter().find(|t| t.name == "cc-a-east").unwrap();
+        let a = third
+            .buyers
+            .iter()
+            .find(|b| b.name == "callcenter-a")
+            .unwrap();
+        assert_eq!(
+            a.balance,
+            Money::from_minor(50_000),
+            "balance is opening only"
+        );
+        let east = third
+            .targets
+            .iter()
+            .find(|t| t.name == "cc-a-east")
+            .unwrap();
         assert_eq!(east.bid, Money::from_minor(1300), "a bid change is applied");
     })
     .await;
@@ -127,21 +166,46 @@ async fn a_number_belongs_to_one_campaign() {
 #[tokio::test]
 async fn lists_and_consents() {
     each_backend(|store| async move {
-        let nums = [n("+12125551234").as_u64(), n("+13105550000").as_u64(), n("+12125551234").as_u64()];
+        let nums = [
+            n("+12125551234").as_u64(),
+            n("+13105550000").as_u64(),
+            n("+12125551234").as_u64(),
+        ];
         assert_eq!(store.add_to_list(ListKind::Dnc, &nums).await.unwrap(), 2);
         assert_eq!(store.add_to_list(ListKind::Dnc, &nums).await.unwrap(), 0);
         let many: Vec<u64> = (0..2500).map(|i| 14155550000 + i).collect();
-        assert_eq!(store.add_to_list(ListKind::Litigator, &many).await.unwrap(), 2500);
+        assert_eq!(
+            store.add_to_list(ListKind::Litigator, &many).await.unwrap(),
+            2500
+        );
         let lists = store.load_lists().await.unwrap();
         assert!(lists.get(ListKind::Dnc).contains(n("+13105550000")));
         assert_eq!(lists.get(ListKind::Litigator).len(), 2500);
-        assert_eq!(store.remove_from_list(ListKind::Dnc, &nums[..1]).await.unwrap(), 1);
-        assert_eq!(store.load_lists().await.unwrap().find(n("+12125551234")), None);
+        assert_eq!(
+            store
+                .remove_from_list(ListKind::Dnc, &nums[..1])
+                .await
+                .unwrap(),
+            1
+        );
+        assert_eq!(
+            store.load_lists().await.unwrap().find(n("+12125551234")),
+            None
+        );
 
-        store.import(&market_file::parse(EXAMPLE).unwrap()).await.unwrap();
+        store
+            .import(&market_file::parse(EXAMPLE).unwrap())
+            .await
+            .unwrap();
         let campaign = store.campaign_id("auto-insurance").await.unwrap();
         store
-            .add_consent(&Consent { number: n(NY_CALLER), campaign, granted_at_ms: 1, expires_at_ms: None, source: "web form".into() })
+            .add_consent(&Consent {
+                number: n(NY_CALLER),
+                campaign,
+                granted_at_ms: 1,
+                expires_at_ms: None,
+                source: "web form".into(),
+            })
             .await
             .unwrap();
         let data = store.load_market().await.unwrap();
