@@ -79,6 +79,8 @@ pub(crate) struct HotTarget {
     pub(crate) priority: u32,
     pub(crate) weight: u32,
     pub(crate) tz: Tz,
+    /// Index of `tz` among the market's interned zones.
+    pub(crate) zone: u16,
     /// Index into [`Market`]'s interned schedules (`u32::MAX`: none), so
     /// targets sharing opening hours share one evaluation per decision.
     pub(crate) schedule: u32,
@@ -107,6 +109,7 @@ pub struct Market {
     targets: Vec<TargetEntry>,
     hot: Vec<HotTarget>,
     schedules: Vec<Schedule>,
+    zones: Vec<Tz>,
     regions: FxHashMap<String, u128>,
     by_number: FxHashMap<u64, u32>,
     target_index: FxHashMap<TargetId, u32>,
@@ -140,6 +143,7 @@ impl Market {
         let mut hot = Vec::with_capacity(targets_sorted.len());
         let mut regions: FxHashMap<String, u128> = FxHashMap::default();
         let mut schedules: Vec<Schedule> = Vec::new();
+        let mut zones: Vec<Tz> = Vec::new();
         let mut schedule_ids: FxHashMap<(String, String), u32> = FxHashMap::default();
         let mut target_index = FxHashMap::default();
         let mut per_campaign: FxHashMap<CampaignId, Vec<u32>> = FxHashMap::default();
@@ -166,6 +170,13 @@ impl Market {
                         schedules.len() as u32 - 1
                     })
             });
+            let zone = match zones.iter().position(|z| *z == tz) {
+                Some(i) => i as u16,
+                None => {
+                    zones.push(tz);
+                    zones.len() as u16 - 1
+                }
+            };
             let live = registry.target(t.id);
             let flag = |on: bool, f: u8| if on { f } else { 0 };
             let caps = [t.caps.hourly, t.caps.daily, t.caps.monthly];
@@ -180,6 +191,7 @@ impl Market {
                 priority: t.priority,
                 weight: t.weight,
                 tz,
+                zone,
                 schedule,
                 flags: flag(t.enabled, HotTarget::ENABLED)
                     | flag(t.schedule.is_some(), HotTarget::SCHEDULE)
@@ -240,6 +252,7 @@ impl Market {
             targets,
             hot,
             schedules,
+            zones,
             regions,
             by_number,
             target_index,
@@ -295,6 +308,14 @@ impl Market {
 
     pub(crate) fn schedule(&self, id: u32) -> &Schedule {
         &self.schedules[id as usize]
+    }
+
+    pub(crate) fn schedule_count(&self) -> usize {
+        self.schedules.len()
+    }
+
+    pub(crate) fn zone_count(&self) -> usize {
+        self.zones.len()
     }
 
     /// The bit a caller's region has in targets' region masks (0 when no

@@ -8,7 +8,6 @@ use crate::domain::{nanp::NpaInfo, DuplicatePolicy, LocalTime, Money, Ranking};
 use crate::fraud::screen_caller;
 use crate::snapshot::{CampaignEntry, HotTarget, Market};
 use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -49,9 +48,10 @@ pub fn decide(market: &Market, facts: &CallFacts, now: DateTime<Utc>) -> Decisio
         return decision;
     }
 
-    let mut clocks = Clocks::new(now);
+    let mut clocks = Clocks::new(now, market);
     let caller = CallerPlace::of(market, location);
     let mut candidates = Vec::with_capacity(entry.targets.len());
+    decision.excluded.reserve(entry.targets.len());
     for &index in &entry.targets {
         match check_target(market, index, facts, &caller, &mut clocks, now_ms) {
             Ok((bid, destination)) => candidates.push(Candidate {
@@ -160,7 +160,7 @@ fn check_target(
         }
     };
     if hot.has(HotTarget::BUDGET) {
-        let day = clocks.local(hot.tz).day_bucket();
+        let day = clocks.local(hot).day_bucket();
         let after = hot.live.spent_in(day).minor().checked_add(bid.minor());
         if after.is_none_or(|a| a > hot.daily_budget) {
             return Err(Reason::BudgetExhausted);
@@ -184,7 +184,7 @@ pub(super) fn check_static(
     if !hot.has(HotTarget::ENABLED) {
         return Err(Reason::Disabled);
     }
-    if hot.has(HotTarget::SCHEDULE) && !clocks.is_open(market, hot.schedule, hot.tz) {
+    if hot.has(HotTarget::SCHEDULE) && !clocks.is_open(market, hot) {
         return Err(Reason::ClosedBySchedule);
     }
     if hot.has(HotTarget::GEO) {
@@ -202,7 +202,7 @@ pub(super) fn check_static(
         return Err(Reason::ConcurrencyFull);
     }
     if hot.has(HotTarget::CAPS) {
-        let local = clocks.local(hot.tz);
+        let local = clocks.local(hot);
         let [hourly, daily, monthly] = hot.caps;
         if live.hour.get(local.hour_bucket()) >= hourly {
             return Err(Reason::HourlyCapReached);
@@ -217,45 +217,38 @@ pub(super) fn check_static(
     Ok(())
 }
 
-/// Local wall-clock times for the call's instant, computed once per zone:
-/// a campaign's targets share few zones, and a zone conversion costs more
-/// than every other check on a target together.
+/// Local wall-clock times for the call's instant, computed once per time
+/// zone, and opening hours evaluated once per schedule: a campaign's
+/// targets share few of either, and a zone conversion costs more than
+/// every other check on a target together. Both are indexed by the
+/// market's interned ids, so a lookup is an array read.
 pub(super) struct Clocks {
     now: DateTime<Utc>,
-    seen: Vec<(Tz, LocalTime)>,
-    /// Interned schedule → open now; bounded, so a market where every
-    /// target has hours of its own costs a direct evaluation, never a long search.
-    open: Vec<(u32, bool)>,
+    locals: Vec<Option<LocalTime>>,
+    /// 0: not evaluated yet, 1: open, 2: closed.
+    open: Vec<u8>,
 }
 
-const OPEN_CACHE: usize = 16;
-
 impl Clocks {
-    pub(super) fn new(now: DateTime<Utc>) -> Clocks {
+    pub(super) fn new(now: DateTime<Utc>, market: &Market) -> Clocks {
         Clocks {
             now,
-            seen: Vec::new(),
-            open: Vec::new(),
+            locals: vec![None; market.zone_count()],
+            open: vec![0; market.schedule_count()],
         }
     }
 
-    fn is_open(&mut self, market: &Market, schedule: u32, tz: Tz) -> bool {
-        if let Some((_, open)) = self.open.iter().find(|(s, _)| *s == schedule) {
-            return *open;
-        }
-        let open = market.schedule(schedule).is_open_local(self.local(tz));
-        if self.open.len() < OPEN_CACHE {
-            self.open.push((schedule, open));
-        }
-        open
+    fn local(&mut self, hot: &HotTarget) -> LocalTime {
+        let slot = &mut self.locals[hot.zone as usize];
+        *slot.get_or_insert_with(|| LocalTime::of(self.now, hot.tz))
     }
 
-    pub(super) fn local(&mut self, tz: Tz) -> LocalTime {
-        if let Some((_, local)) = self.seen.iter().find(|(z, _)| *z == tz) {
-            return *local;
+    fn is_open(&mut self, market: &Market, hot: &HotTarget) -> bool {
+        let i = hot.schedule as usize;
+        if self.open[i] == 0 {
+            let open = market.schedule(hot.schedule).is_open_local(self.local(hot));
+            self.open[i] = if open { 1 } else { 2 };
         }
-        let local = LocalTime::of(self.now, tz);
-        self.seen.push((tz, local));
-        local
+        self.open[i] == 1
     }
 }

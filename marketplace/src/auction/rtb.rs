@@ -73,7 +73,7 @@ impl RtbClient {
         };
         let campaign = &entry.campaign;
         let location = facts.caller.number().and_then(|n| n.location());
-        let mut clocks = Clocks::new(now);
+        let mut clocks = Clocks::new(now, market);
         let caller = CallerPlace::of(market, location);
         let deadline = Instant::now() + campaign.rtb_timeout;
         let mut asks = JoinSet::new();
