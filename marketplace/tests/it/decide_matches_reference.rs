@@ -239,18 +239,17 @@ fn arb_scenario() -> impl Strategy<Value = Scenario> {
         )
 }
 
-/// The rules, stated plainly over `MarketData`.
-fn reference(
-    s: &Scenario,
-    registry: &LiveRegistry,
-    turn: u64,
-) -> (
+/// Blocked reason, ranked (target, bid), excluded (target, reason), duplicate, disclosure.
+type Expected = (
     Option<Reason>,
     Vec<(i64, Money)>,
     Vec<(i64, Reason)>,
     bool,
     bool,
-) {
+);
+
+/// The rules, stated plainly over `MarketData`.
+fn reference(s: &Scenario, registry: &LiveRegistry, turn: u64) -> Expected {
     let f = &s.facts;
     let campaign = s
         .data
