@@ -107,14 +107,18 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         stop_rx.clone(),
     ));
 
+    let (switch, invite_delay) = start_switch(&config, &shared, stop_rx.clone()).await?;
+
     let app = Router::new()
         .route("/health/live", get(|| async { "ok" }))
         .route("/health/ready", get(ready))
-        .with_state(shared.clone());
+        .route("/stats/invite-delay", get(invite_delay_stats))
+        .with_state(shared.clone())
+        .layer(axum::Extension(invite_delay));
     let listener = tokio::net::TcpListener::bind(config.http.listen)
         .await
         .with_context(|| format!("cannot listen on {} (http.listen)", config.http.listen))?;
-    tracing::info!(http = %config.http.listen, "dce is up; SIP call handling is not built yet (see README)");
+    tracing::info!(http = %config.http.listen, "dce is up");
     let mut stop = stop_rx.clone();
     let http = tokio::spawn(async move {
         let shutdown = async move {
@@ -131,9 +135,85 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     shutdown_signal().await;
     tracing::info!("shutting down");
     let _ = stop_tx.send(true);
+    let _ = switch.await;
     let _ = tokio::join!(http, reloader);
     store.close().await;
     Ok(())
+}
+
+type Delay = Arc<std::sync::Mutex<hdrhistogram::Histogram<u64>>>;
+
+/// Binds the SIP transports and starts call control.
+async fn start_switch(
+    config: &Config,
+    shared: &Shared,
+    stop: watch::Receiver<bool>,
+) -> anyhow::Result<(tokio::task::JoinHandle<()>, Delay)> {
+    let sip = &config.sip;
+    let (tx, rx) = tokio::sync::mpsc::channel(sip.inbound_queue);
+    let tls = match (sip.tls_listen, &sip.tls_cert, &sip.tls_key) {
+        (Some(listen), Some(cert), Some(key)) => Some(dce_sip::TlsListen {
+            listen,
+            cert: cert.clone(),
+            key: key.clone(),
+        }),
+        _ => None,
+    };
+    let transports = dce_sip::Transports::bind(
+        dce_sip::TransportConfig {
+            listen: sip.listen,
+            tls,
+            max_message: sip.max_message,
+            inbound_queue: sip.inbound_queue,
+            max_connections: sip.max_connections,
+            ..dce_sip::TransportConfig::default()
+        },
+        tx,
+    )
+    .await
+    .with_context(|| format!("cannot listen for SIP on {} (sip.listen)", sip.listen))?;
+    tracing::info!(sip = %transports.local_addr(), tls = ?transports.tls_local_addr(), "SIP listening");
+    let core = crate::switch::SwitchCore::new(
+        crate::switch::CoreConfig {
+            local: transports.local_addr(),
+            local_tls: transports.tls_local_addr(),
+            max_call_duration: sip.max_call_duration,
+            timers: Default::default(),
+        },
+        shared.market.clone(),
+    );
+    let delay: Delay = Arc::new(std::sync::Mutex::new(
+        hdrhistogram::Histogram::new(3).context("histogram")?,
+    ));
+    let driver = crate::switch::Driver {
+        core,
+        transports,
+        inbound: rx,
+        inbound_capacity: sip.inbound_queue,
+        counters: shared.counters.clone(),
+        rtb: dce_marketplace::auction::RtbClient::new(),
+        invite_delay: delay.clone(),
+        stop,
+        drain: sip.drain_timeout,
+    };
+    Ok((tokio::spawn(driver.run()), delay))
+}
+
+/// INVITE-in to INVITE-out delay since start, for load scripts.
+async fn invite_delay_stats(
+    axum::Extension(delay): axum::Extension<Delay>,
+) -> Json<serde_json::Value> {
+    let h = delay.lock().map(|h| h.clone()).ok();
+    Json(match h {
+        Some(h) if !h.is_empty() => serde_json::json!({
+            "count": h.len(),
+            "p50_us": h.value_at_quantile(0.5),
+            "p99_us": h.value_at_quantile(0.99),
+            "p999_us": h.value_at_quantile(0.999),
+            "max_us": h.max(),
+        }),
+        _ => serde_json::json!({ "count": 0 }),
+    })
 }
 
 async fn shutdown_signal() {

@@ -67,6 +67,13 @@ pub struct Sip {
     pub tls_listen: Option<SocketAddr>,
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
+    #[serde(with = "humantime_serde")]
+    pub max_call_duration: Duration,
+    #[serde(with = "humantime_serde")]
+    pub drain_timeout: Duration,
+    pub inbound_queue: usize,
+    pub max_message: usize,
+    pub max_connections: usize,
 }
 
 impl Default for Sip {
@@ -76,6 +83,11 @@ impl Default for Sip {
             tls_listen: None,
             tls_cert: None,
             tls_key: None,
+            max_call_duration: Duration::from_secs(4 * 3600),
+            drain_timeout: Duration::from_secs(30),
+            inbound_queue: 4096,
+            max_message: 65_536,
+            max_connections: 10_000,
         }
     }
 }

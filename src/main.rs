@@ -5,6 +5,7 @@ mod cli;
 mod config;
 mod decide_cmd;
 mod lists_cmd;
+mod switch;
 
 use clap::Parser;
 

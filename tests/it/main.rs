@@ -4,4 +4,6 @@ mod cli_decide;
 mod cli_import;
 mod cli_lists;
 mod serve_health;
+mod sip_calls;
+mod sip_support;
 mod support;

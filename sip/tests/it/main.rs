@@ -1,0 +1,37 @@
+//! Integration tests of dce-sip, one binary with a module per concern.
+
+mod corpus;
+mod no_panic;
+mod roundtrip;
+mod stream;
+mod torture;
+mod transaction_cancel_and_200_cross;
+mod transaction_cancel_before_provisional_is_deferred;
+mod transaction_cancel_matches_invite;
+mod transaction_client_invite_2xx_retransmissions_reach_tu;
+mod transaction_client_invite_non2xx_acked_by_layer;
+mod transaction_client_invite_retransmits_then_times_out;
+mod transaction_client_non_invite_timer_e_caps_at_t2;
+mod transaction_client_non_invite_timer_k;
+mod transaction_common;
+mod transaction_late_180_after_200_dropped;
+mod transaction_no_leak;
+mod transaction_reliable_transport_no_retransmissions;
+mod transaction_rfc2543_matching;
+mod transaction_server_invite_accepted_timer_l;
+mod transaction_server_invite_ack_timer_i;
+mod transaction_server_invite_retransmissions_absorbed;
+mod transaction_server_invite_timer_g_h;
+mod transaction_server_non_invite_timer_j;
+mod transaction_torture_no_panic;
+mod transaction_transport_error;
+mod transaction_via_received_rport;
+mod transport_common;
+mod transport_connection_limit;
+mod transport_malformed;
+mod transport_outbound;
+mod transport_tcp_framing;
+mod transport_tls;
+mod transport_udp_roundtrip;
+mod transport_udp_shed_when_full;
+mod views;

@@ -1,0 +1,129 @@
+//! The switch's one tokio task: feeds the sans-IO core from the transports,
+//! runs its jobs, sends what it sends, sleeps until its next timer.
+
+use super::core::SwitchCore;
+use super::job::{self, Job, JobDone};
+use dce_marketplace::auction::RtbClient;
+use dce_marketplace::counters::Counters;
+use dce_sip::{Inbound, Received, Transports};
+use futures_util::FutureExt;
+use hdrhistogram::Histogram;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, watch};
+
+/// What the switch task needs besides its core.
+pub struct Driver {
+    pub core: SwitchCore,
+    pub transports: Transports,
+    pub inbound: mpsc::Receiver<Inbound>,
+    pub inbound_capacity: usize,
+    pub counters: Arc<dyn Counters>,
+    pub rtb: RtbClient,
+    /// INVITE-in to INVITE-out delay, microseconds.
+    pub invite_delay: Arc<Mutex<Histogram<u64>>>,
+    /// Flips to `true` on shutdown.
+    pub stop: watch::Receiver<bool>,
+    /// How long live calls may go on after shutdown starts.
+    pub drain: Duration,
+}
+
+impl Driver {
+    /// Runs until shutdown has drained the calls.
+    pub async fn run(mut self) {
+        let (done_tx, mut done_rx) = mpsc::channel::<JobDone>(4096);
+        let mut draining: Option<Instant> = None;
+        loop {
+            self.flush(&done_tx);
+            let wake = self.core.poll_timeout();
+            let sleep = async {
+                match wake {
+                    Some(at) => tokio::time::sleep_until(at.into()).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                biased;
+                Some(done) = done_rx.recv() => self.core.handle_job(Instant::now(), done),
+                Some(inbound) = self.inbound.recv() => {
+                    // Shed new calls early, before the socket buffers fill and
+                    // retransmission storms start: half the queue is the signal.
+                    let depth = self.inbound.len();
+                    self.core.set_overloaded(depth * 2 > self.inbound_capacity);
+                    match inbound.received {
+                        Received::Message(m) => self.core.handle_message(Instant::now(), m, inbound.peer),
+                        Received::Malformed(m) => self.core.handle_malformed(m, inbound.peer),
+                    }
+                }
+                _ = sleep => self.core.handle_timeout(Instant::now()),
+                _ = self.stop.changed(), if draining.is_none() => {
+                    tracing::info!(active = self.core.active_calls(), "no new calls; draining");
+                    self.core.stop_accepting();
+                    draining = Some(Instant::now() + self.drain);
+                }
+            }
+            if let Some(until) = draining {
+                if self.core.active_calls() == 0 || Instant::now() >= until {
+                    self.core.hang_up_all(Instant::now());
+                    self.flush(&done_tx);
+                    // Let the BYEs leave before the sockets close.
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                    self.flush(&done_tx);
+                    return;
+                }
+            }
+        }
+    }
+
+    fn flush(&mut self, done_tx: &mpsc::Sender<JobDone>) {
+        loop {
+            let mut progressed = false;
+            while let Some(t) = self.core.poll_transmit() {
+                progressed = true;
+                if let Err(e) = self.transports.send(t) {
+                    tracing::debug!(error = ?e, "send failed");
+                }
+            }
+            while let Some(job) = self.core.poll_job() {
+                progressed = true;
+                self.start(job, done_tx);
+            }
+            // Billing will consume outcomes; until then they are logged.
+            while let Some(o) = self.core.poll_outcome() {
+                tracing::debug!(call = o.call, cause = o.cause.as_str(), ?o.connected, "outcome");
+            }
+            while let Some(d) = self.core.take_invite_delay() {
+                if let Ok(mut h) = self.invite_delay.lock() {
+                    let _ = h.record(d.as_micros().max(1) as u64);
+                }
+            }
+            if !progressed {
+                return;
+            }
+        }
+    }
+
+    /// Runs a job inline when it completes at once (in-process counters,
+    /// no RTB): no task, no channel hop on the call path. Otherwise it
+    /// runs as its own task and reports back.
+    fn start(&mut self, job: Job, done_tx: &mpsc::Sender<JobDone>) {
+        let counters = self.counters.clone();
+        let rtb = self.rtb.clone();
+        let mut fut =
+            Box::pin(
+                async move { job::run(job, counters.as_ref(), &rtb, chrono::Utc::now()).await },
+            );
+        match (&mut fut).now_or_never() {
+            Some(Some(done)) => self.core.handle_job(Instant::now(), done),
+            Some(None) => {}
+            None => {
+                let tx = done_tx.clone();
+                tokio::spawn(async move {
+                    if let Some(done) = fut.await {
+                        let _ = tx.send(done).await;
+                    }
+                });
+            }
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! What call control needs from outside its sans-IO core: the auction
+//! (counters, real-time bids) and slots. The driver runs a job and hands
+//! its result back; tests run the same jobs in simulated time.
+
+use super::call::CallId;
+use dce_marketplace::auction::{gather, RtbClient};
+use dce_marketplace::counters::{Counters, Slot};
+use dce_marketplace::domain::{Money, TargetId};
+use dce_marketplace::{decide, CallFacts, Decision, Market, Reason};
+use dce_sip::{Peer, Protocol, Uri};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// Work the core asks for.
+#[derive(Debug)]
+pub enum Job {
+    /// Gather the caller's history and RTB bids, decide, note the call.
+    Route {
+        call: CallId,
+        market: Arc<Market>,
+        facts: CallFacts,
+    },
+    /// Take a slot at a ranked target and resolve its destination.
+    Acquire {
+        call: CallId,
+        rank: usize,
+        market: Arc<Market>,
+        target: TargetId,
+        bid: Money,
+        destination: String,
+    },
+    /// Give a slot back.
+    Release { slot: Slot, answered: bool },
+}
+
+/// A job's result, for the core.
+#[derive(Debug)]
+pub enum JobDone {
+    /// The decision for a call.
+    Routed { call: CallId, decision: Decision },
+    /// A slot for one ranked target, or why not.
+    Acquired {
+        call: CallId,
+        rank: usize,
+        result: Result<(Slot, Peer), Refusal>,
+    },
+}
+
+/// Why a ranked target could not be tried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// A limit refused the slot (another call took the last one).
+    Limit(Reason),
+    /// The destination URI gives no address to send to.
+    Unroutable,
+}
+
+/// Runs a job. `now` is the wall clock the auction sees.
+pub async fn run(
+    job: Job,
+    counters: &dyn Counters,
+    rtb: &RtbClient,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<JobDone> {
+    match job {
+        Job::Route {
+            call,
+            market,
+            facts,
+        } => {
+            let facts = gather(&market, counters, rtb, facts, now).await;
+            let decision = decide(&market, &facts, now);
+            if let (Some(campaign), Some(caller)) = (decision.campaign, facts.caller.number()) {
+                counters.record_call(caller, campaign, now).await;
+            }
+            Some(JobDone::Routed { call, decision })
+        }
+        Job::Acquire {
+            call,
+            rank,
+            market,
+            target,
+            bid,
+            destination,
+        } => {
+            let result = match market.target(target) {
+                None => Err(Refusal::Unroutable),
+                Some(entry) => match resolve(&destination).await {
+                    None => Err(Refusal::Unroutable),
+                    Some(peer) => counters
+                        .acquire(entry, bid, now)
+                        .await
+                        .map(|slot| (slot, peer))
+                        .map_err(Refusal::Limit),
+                },
+            };
+            Some(JobDone::Acquired { call, rank, result })
+        }
+        Job::Release { slot, answered } => {
+            counters.release(slot, answered).await;
+            None
+        }
+    }
+}
+
+/// Where a `sip:`/`sips:` destination sends to: its host (an IP literal,
+/// or a name looked up in DNS A/AAAA), its port (5060, or 5061 for sips),
+/// its transport parameter. DNS SRV/NAPTR (RFC 3263) is not done.
+pub async fn resolve(destination: &str) -> Option<Peer> {
+    let uri = Uri::parse(destination).ok()?;
+    let secure = uri.scheme_str().eq_ignore_ascii_case("sips");
+    let transport = uri
+        .params()
+        .get("transport")
+        .flatten()
+        .map(str::to_ascii_lowercase);
+    let protocol = match (secure, transport.as_deref()) {
+        (true, _) | (_, Some("tls")) => Protocol::Tls,
+        (_, Some("tcp")) => Protocol::Tcp,
+        _ => Protocol::Udp,
+    };
+    let port = uri.port().unwrap_or(if secure { 5061 } else { 5060 });
+    let host = uri.host()?;
+    let addr = match host.ip() {
+        Some(ip) => SocketAddr::new(ip, port),
+        None => {
+            let mut found = tokio::net::lookup_host(format!("{host}:{port}"))
+                .await
+                .ok()?;
+            found.next()?
+        }
+    };
+    Some(Peer { protocol, addr })
+}

@@ -1,0 +1,24 @@
+//! Call control: the only place a SIP dialog, a relay session and an
+//! auction decision meet.
+//!
+//! - `core`: the B2BUA, sans-IO: one inbound leg and its buyer attempts per
+//!   call, over the transaction layer of `dce-sip`.
+//! - `call`: one call's state; `legs`: the messages of each leg.
+//! - `job`: the auction and counter slots the core asks for.
+//! - `trace`: per-call SIP traces for the NOC.
+//! - `driver`: the tokio task that runs the core.
+
+mod call;
+mod core;
+mod driver;
+mod job;
+mod legs;
+mod trace;
+
+#[cfg(test)]
+mod tests;
+
+pub use self::core::{CoreConfig, SwitchCore};
+#[cfg(test)]
+pub use call::{AttemptState, EndCause};
+pub use driver::Driver;

@@ -1,0 +1,260 @@
+//! A running `dce serve` with a market of sipp buyers, and sipp itself.
+
+use crate::support::*;
+use std::net::{TcpListener, UdpSocket};
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+pub const SCENARIOS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/sipp");
+pub const CALLER: &str = "+12125551234";
+pub const DIALED: &str = "18005550100";
+
+/// A port free for both UDP and TCP on 127.0.0.1.
+pub fn free_port() -> u16 {
+    loop {
+        let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let port = udp.local_addr().unwrap().port();
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+}
+
+/// Whether sipp is installed; without it the SIP end-to-end tests say so
+/// and skip, except under CI where it must be there.
+pub fn have_sipp() -> bool {
+    let ok = Command::new("sipp").arg("-v").output().is_ok();
+    if !ok {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "sipp (Debian package sip-tester) must be installed under CI"
+        );
+        eprintln!("skipped: sipp is not installed (apt-get install sip-tester)");
+    }
+    ok
+}
+
+/// A target line for the market.
+pub struct Buyer {
+    pub name: &'static str,
+    pub port: u16,
+    pub bid: &'static str,
+    pub extra: &'static str,
+}
+
+pub fn market(trunk: &str, buyers: &[Buyer]) -> String {
+    let mut m = format!(
+        "[[seller]]\nname = \"s\"\ntrunks = [\"{trunk}\"]\n\n[[buyer]]\nname = \"b\"\nbalance = \"10000.00\"\n\n\
+         [[campaign]]\nname = \"c\"\nseller = \"s\"\nnumbers = [\"+{DIALED}\"]\npayout = \"1.00\"\n"
+    );
+    for b in buyers {
+        m += &format!(
+            "\n[[target]]\nname = \"{}\"\nbuyer = \"b\"\ncampaign = \"c\"\ndestination = \"sip:buyer@127.0.0.1:{}\"\nbid = \"{}\"\n{}\n",
+            b.name, b.port, b.bid, b.extra
+        );
+    }
+    m
+}
+
+/// `dce serve` on loopback ports of its own.
+pub struct Switch {
+    pub scratch: Scratch,
+    pub sip_port: u16,
+    pub http_port: u16,
+    child: Child,
+}
+
+impl Switch {
+    pub fn start(market_text: &str) -> Switch {
+        let scratch = Scratch::new();
+        let file = scratch.write("market.toml", market_text);
+        let sip_port = free_port();
+        let http_port = free_port();
+        let log = std::fs::File::create(scratch.path("dce.log")).unwrap();
+        let child = scratch
+            .command(&[
+                "serve",
+                "--sip-listen",
+                &format!("127.0.0.1:{sip_port}"),
+                "--http-listen",
+                &format!("127.0.0.1:{http_port}"),
+                "--market",
+                file.to_str().unwrap(),
+            ])
+            .env("DCE_LOG_LEVEL", "dce=debug,info")
+            .env("DCE_SIP_DRAIN_TIMEOUT", "2s")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        let s = Switch {
+            scratch,
+            sip_port,
+            http_port,
+            child,
+        };
+        s.wait_ready();
+        s
+    }
+
+    fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if std::net::TcpStream::connect(("127.0.0.1", self.http_port)).is_ok() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("dce serve did not start:\n{}", self.log());
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.scratch.path("dce.log")).unwrap_or_default()
+    }
+
+    pub fn sip(&self) -> String {
+        format!("127.0.0.1:{}", self.sip_port)
+    }
+}
+
+impl Drop for Switch {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A sipp scenario file, with `CODE` replaced when given.
+pub fn scenario(name: &str, code: Option<u16>, dir: &Scratch) -> PathBuf {
+    let text = std::fs::read_to_string(format!("{SCENARIOS}/{name}")).unwrap();
+    let text = match code {
+        Some(c) => text.replace("\"CODE\"", &format!("\"{c}\"")),
+        None => text,
+    };
+    dir.write(name, &text)
+}
+
+/// A sipp buyer waiting for `calls` calls on `port`, in the background.
+pub fn buyer(dir: &Scratch, name: &str, port: u16, calls: u32, extra: &[&str]) -> Child {
+    let sf = scenario(name, None, dir);
+    Command::new("sipp")
+        .args([
+            "-sf",
+            sf.to_str().unwrap(),
+            "-i",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+        ])
+        .args([
+            "-m",
+            &calls.to_string(),
+            "-timeout",
+            "30s",
+            "-timeout_error",
+            "-nostdin",
+        ])
+        .args(extra)
+        .current_dir(dir.dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// A sipp caller placing `calls` calls at the switch; returns its output.
+pub fn caller(
+    dir: &Scratch,
+    switch: &Switch,
+    name: &str,
+    code: Option<u16>,
+    extra: &[&str],
+) -> Output {
+    let sf = scenario(name, code, dir);
+    let port = free_port();
+    Command::new("sipp")
+        .arg(switch.sip())
+        .args([
+            "-sf",
+            sf.to_str().unwrap(),
+            "-i",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "-s",
+            DIALED,
+        ])
+        .args([
+            "-key",
+            "caller",
+            CALLER,
+            "-m",
+            "1",
+            "-timeout",
+            "30s",
+            "-timeout_error",
+            "-nostdin",
+            "-d",
+            "300",
+        ])
+        .args(extra)
+        .current_dir(dir.dir.path())
+        .output()
+        .unwrap()
+}
+
+/// Waits for a background sipp to finish; its exit status tells whether
+/// every call of its scenario went as written.
+pub fn finish(mut child: Child, what: &str, switch: &Switch) {
+    let deadline = Instant::now() + Duration::from_secs(40);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            let mut err = String::new();
+            if let Some(mut e) = child.stderr.take() {
+                use std::io::Read;
+                let _ = e.read_to_string(&mut err);
+            }
+            assert!(
+                status.success(),
+                "{what} sipp failed ({status}): {err}\n--- dce log ---\n{}",
+                switch.log()
+            );
+            return;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!(
+                "{what} sipp did not finish\n--- dce log ---\n{}",
+                switch.log()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+pub fn assert_ok(out: &Output, what: &str, switch: &Switch) {
+    assert!(
+        out.status.success(),
+        "{what} failed ({}):\n{}\n{}\n--- dce log ---\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .rev()
+            .take(30)
+            .collect::<Vec<_>>()
+            .join("\n"),
+        String::from_utf8_lossy(&out.stderr),
+        switch.log()
+    );
+}
