@@ -1,6 +1,7 @@
 //! Building the switch from its configuration and running it until shutdown.
 
 use crate::config::{Config, CountersBackend};
+use crate::switch::SwitchStats;
 use anyhow::Context;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -107,14 +108,14 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         stop_rx.clone(),
     ));
 
-    let (switch, invite_delay) = start_switch(&config, &shared, stop_rx.clone()).await?;
+    let (switch, stats) = start_switch(&config, &shared, stop_rx.clone()).await?;
 
     let app = Router::new()
         .route("/health/live", get(|| async { "ok" }))
         .route("/health/ready", get(ready))
-        .route("/stats/invite-delay", get(invite_delay_stats))
+        .route("/stats/switch", get(switch_stats))
         .with_state(shared.clone())
-        .layer(axum::Extension(invite_delay));
+        .layer(axum::Extension(stats));
     let listener = tokio::net::TcpListener::bind(config.http.listen)
         .await
         .with_context(|| format!("cannot listen on {} (http.listen)", config.http.listen))?;
@@ -141,14 +142,12 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-type Delay = Arc<std::sync::Mutex<hdrhistogram::Histogram<u64>>>;
-
 /// Binds the SIP transports and starts call control.
 async fn start_switch(
     config: &Config,
     shared: &Shared,
     stop: watch::Receiver<bool>,
-) -> anyhow::Result<(tokio::task::JoinHandle<()>, Delay)> {
+) -> anyhow::Result<(tokio::task::JoinHandle<()>, Arc<SwitchStats>)> {
     let sip = &config.sip;
     let (tx, rx) = tokio::sync::mpsc::channel(sip.inbound_queue);
     let tls = match (sip.tls_listen, &sip.tls_cert, &sip.tls_key) {
@@ -182,9 +181,7 @@ async fn start_switch(
         },
         shared.market.clone(),
     );
-    let delay: Delay = Arc::new(std::sync::Mutex::new(
-        hdrhistogram::Histogram::new(3).context("histogram")?,
-    ));
+    let stats = Arc::new(SwitchStats::default());
     let driver = crate::switch::Driver {
         core,
         transports,
@@ -192,28 +189,19 @@ async fn start_switch(
         inbound_capacity: sip.inbound_queue,
         counters: shared.counters.clone(),
         rtb: dce_marketplace::auction::RtbClient::new(),
-        invite_delay: delay.clone(),
+        stats: stats.clone(),
         stop,
         drain: sip.drain_timeout,
     };
-    Ok((tokio::spawn(driver.run()), delay))
+    Ok((tokio::spawn(driver.run()), stats))
 }
 
-/// INVITE-in to INVITE-out delay since start, for load scripts.
-async fn invite_delay_stats(
-    axum::Extension(delay): axum::Extension<Delay>,
+/// Call counts and INVITE-in to INVITE-out delay since start (the load
+/// script reads it; the Prometheus metrics will carry the same).
+async fn switch_stats(
+    axum::Extension(stats): axum::Extension<Arc<SwitchStats>>,
 ) -> Json<serde_json::Value> {
-    let h = delay.lock().map(|h| h.clone()).ok();
-    Json(match h {
-        Some(h) if !h.is_empty() => serde_json::json!({
-            "count": h.len(),
-            "p50_us": h.value_at_quantile(0.5),
-            "p99_us": h.value_at_quantile(0.99),
-            "p999_us": h.value_at_quantile(0.999),
-            "max_us": h.max(),
-        }),
-        _ => serde_json::json!({ "count": 0 }),
-    })
+    Json(stats.to_json())
 }
 
 async fn shutdown_signal() {

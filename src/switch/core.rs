@@ -78,6 +78,18 @@ pub struct SwitchCore {
     seed: u64,
     invite_delays: VecDeque<Duration>,
     outcomes: VecDeque<Outcome>,
+    counts: Counts,
+}
+
+/// Running totals the driver publishes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// INVITEs that became calls.
+    pub arrived: u64,
+    /// New INVITEs shed with 503.
+    pub shed: u64,
+    /// Calls answered by a buyer.
+    pub answered: u64,
 }
 
 /// How a call ended: what billing and metrics will consume.
@@ -122,6 +134,7 @@ impl SwitchCore {
             seed: 0x5eed,
             invite_delays: VecDeque::new(),
             outcomes: VecDeque::new(),
+            counts: Counts::default(),
         }
     }
 
@@ -230,6 +243,11 @@ impl SwitchCore {
         self.invite_delays.pop_front()
     }
 
+    /// Running totals.
+    pub fn counts(&self) -> Counts {
+        self.counts
+    }
+
     /// The next call that ended.
     pub fn poll_outcome(&mut self) -> Option<Outcome> {
         self.outcomes.pop_front()
@@ -298,6 +316,15 @@ impl SwitchCore {
         if in_dialog {
             return self.on_in_dialog(now, key, request, peer);
         }
+        if let Some(refusal) = uas_checks(&request) {
+            let mut r =
+                Response::for_request(&request, refusal.status, refusal.status.canonical_reason());
+            let _ = r.set_to_tag(&legs::token());
+            if let Some((name, value)) = refusal.header {
+                let _ = r.headers_mut().push(name, &value);
+            }
+            return self.respond(now, &key, r);
+        }
         let method = request.method().clone();
         if method == Method::INVITE {
             self.on_invite(now, key, request, peer);
@@ -306,13 +333,28 @@ impl SwitchCore {
         } else if method == Method::BYE || method == Method::UPDATE || method == Method::INFO {
             self.reply(now, &key, &request, StatusCode::CALL_DOES_NOT_EXIST);
         } else {
-            let status = StatusCode::new(405).unwrap_or(StatusCode::NOT_IMPLEMENTED);
-            let mut r = Response::for_request(&request, status, "Method Not Allowed");
+            // RFC 3261 §8.2.1: a method DCE knows but does not serve is 405
+            // (with Allow); one it does not know at all is 501.
+            let known = [
+                Method::REGISTER,
+                Method::SUBSCRIBE,
+                Method::NOTIFY,
+                Method::REFER,
+                Method::MESSAGE,
+                Method::PUBLISH,
+                Method::PRACK,
+            ];
+            let (status, reason) = if known.contains(&method) {
+                (
+                    StatusCode::new(405).unwrap_or(StatusCode::NOT_IMPLEMENTED),
+                    "Method Not Allowed",
+                )
+            } else {
+                (StatusCode::NOT_IMPLEMENTED, "Not Implemented")
+            };
+            let mut r = Response::for_request(&request, status, reason);
             let _ = r.set_to_tag(&legs::token());
-            let _ = r.headers_mut().push(
-                HeaderName::ALLOW,
-                "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO",
-            );
+            let _ = r.headers_mut().push(HeaderName::ALLOW, ALLOW);
             self.respond(now, &key, r);
         }
     }
@@ -324,6 +366,7 @@ impl SwitchCore {
             return self.reply(now, &key, &invite, StatusCode::TOO_MANY_HOPS);
         }
         if !self.accepting || self.overloaded {
+            self.counts.shed += 1;
             return self.reply(now, &key, &invite, StatusCode::SERVICE_UNAVAILABLE);
         }
         let market = self.market.load_full();
@@ -343,6 +386,7 @@ impl SwitchCore {
             return;
         };
         let caller = caller_of(&invite);
+        self.counts.arrived += 1;
         let id = self.next_id;
         self.next_id += 1;
         self.seed = self
@@ -648,6 +692,7 @@ impl SwitchCore {
             }
             call.attempts[i].state = AttemptState::Answered;
             call.attempts[i].dialog = Some(dialog);
+            self.counts.answered += 1;
             call.answered = Some((i, now));
             call.phase = Phase::Answered;
             let ok = legs::upstream_response(
@@ -1068,6 +1113,82 @@ impl SwitchCore {
         }
         self.drain_events(now);
     }
+}
+
+/// The methods DCE serves.
+const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO";
+
+/// A request DCE, as the UAS it is toward the caller, must refuse before
+/// looking at what it asks: the answer and a header to explain it.
+struct UasRefusal {
+    status: StatusCode,
+    header: Option<(HeaderName, String)>,
+}
+
+/// RFC 3261 §8.2.2 and §8.2.3, in their order: the Request-URI scheme
+/// (416), required extensions (420), then for an INVITE a body DCE cannot
+/// relay as a session (415) or an Accept that rules out SDP answers (406).
+fn uas_checks(request: &Request) -> Option<UasRefusal> {
+    let code = |c: u16| StatusCode::new(c).unwrap_or(StatusCode::BAD_REQUEST);
+    let scheme = request.uri().scheme_str().to_ascii_lowercase();
+    if !matches!(scheme.as_str(), "sip" | "sips" | "tel") {
+        return Some(UasRefusal {
+            status: code(416),
+            header: None,
+        });
+    }
+    let h = request.headers();
+    let required: Vec<&str> = h
+        .get_all(&HeaderName::REQUIRE)
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .collect();
+    if !required.is_empty() {
+        return Some(UasRefusal {
+            status: code(420),
+            header: Some((HeaderName::UNSUPPORTED, required.join(", "))),
+        });
+    }
+    if request.method() != &Method::INVITE {
+        return None;
+    }
+    let sdp = Some((HeaderName::ACCEPT, "application/sdp".to_string()));
+    if let Some(ct) = h.content_type() {
+        let ct = ct
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        if !request.body().is_empty() && ct != "application/sdp" && ct != "multipart/mixed" {
+            return Some(UasRefusal {
+                status: code(415),
+                header: sdp,
+            });
+        }
+    }
+    if h.contains(&HeaderName::ACCEPT) {
+        let accepts_sdp = h
+            .get_all(&HeaderName::ACCEPT)
+            .flat_map(|v| v.split(','))
+            .any(|t| {
+                let t = t
+                    .split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase();
+                t == "application/sdp" || t == "application/*" || t == "*/*"
+            });
+        if !accepts_sdp {
+            return Some(UasRefusal {
+                status: code(406),
+                header: None,
+            });
+        }
+    }
+    None
 }
 
 /// The caller id: P-Asserted-Identity when the trunk asserts one, else From.

@@ -3,14 +3,18 @@
 
 use super::core::SwitchCore;
 use super::job::{self, Job, JobDone};
+use super::SwitchStats;
 use dce_marketplace::auction::RtbClient;
 use dce_marketplace::counters::Counters;
 use dce_sip::{Inbound, Received, Transports};
 use futures_util::FutureExt;
-use hdrhistogram::Histogram;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, watch};
+
+const OVERLOAD_WAIT: Duration = Duration::from_millis(50);
+const RECOVERED_WAIT: Duration = Duration::from_millis(10);
 
 /// What the switch task needs besides its core.
 pub struct Driver {
@@ -20,8 +24,8 @@ pub struct Driver {
     pub inbound_capacity: usize,
     pub counters: Arc<dyn Counters>,
     pub rtb: RtbClient,
-    /// INVITE-in to INVITE-out delay, microseconds.
-    pub invite_delay: Arc<Mutex<Histogram<u64>>>,
+    /// What the switch publishes for HTTP.
+    pub stats: Arc<SwitchStats>,
     /// Flips to `true` on shutdown.
     pub stop: watch::Receiver<bool>,
     /// How long live calls may go on after shutdown starts.
@@ -46,10 +50,19 @@ impl Driver {
                 biased;
                 Some(done) = done_rx.recv() => self.core.handle_job(Instant::now(), done),
                 Some(inbound) = self.inbound.recv() => {
-                    // Shed new calls early, before the socket buffers fill and
-                    // retransmission storms start: half the queue is the signal.
+                    // Shed new calls early, before the socket buffers fill
+                    // and retransmission storms start. The signal is measured:
+                    // how long this message waited for the switch, or a queue
+                    // half full. 50 ms of waiting is far from a 500 ms T1
+                    // retransmission, so the calls already admitted keep
+                    // their answers in time.
+                    let waited = inbound.at.elapsed();
                     let depth = self.inbound.len();
-                    self.core.set_overloaded(depth * 2 > self.inbound_capacity);
+                    if waited > OVERLOAD_WAIT || depth * 2 > self.inbound_capacity {
+                        self.core.set_overloaded(true);
+                    } else if waited < RECOVERED_WAIT && depth * 8 < self.inbound_capacity {
+                        self.core.set_overloaded(false);
+                    }
                     match inbound.received {
                         Received::Message(m) => self.core.handle_message(Instant::now(), m, inbound.peer),
                         Received::Malformed(m) => self.core.handle_malformed(m, inbound.peer),
@@ -91,12 +104,17 @@ impl Driver {
             // Billing will consume outcomes; until then they are logged.
             while let Some(o) = self.core.poll_outcome() {
                 tracing::debug!(call = o.call, cause = o.cause.as_str(), ?o.connected, "outcome");
+                self.stats.ended.fetch_add(1, Ordering::Relaxed);
             }
             while let Some(d) = self.core.take_invite_delay() {
-                if let Ok(mut h) = self.invite_delay.lock() {
+                if let Ok(mut h) = self.stats.invite_delay.lock() {
                     let _ = h.record(d.as_micros().max(1) as u64);
                 }
             }
+            let c = self.core.counts();
+            self.stats.arrived.store(c.arrived, Ordering::Relaxed);
+            self.stats.shed.store(c.shed, Ordering::Relaxed);
+            self.stats.answered.store(c.answered, Ordering::Relaxed);
             if !progressed {
                 return;
             }

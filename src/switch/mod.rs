@@ -13,6 +13,7 @@ mod core;
 mod driver;
 mod job;
 mod legs;
+mod stats;
 mod trace;
 
 #[cfg(test)]
@@ -22,3 +23,4 @@ pub use self::core::{CoreConfig, SwitchCore};
 #[cfg(test)]
 pub use call::{AttemptState, EndCause};
 pub use driver::Driver;
+pub use stats::SwitchStats;

@@ -6,4 +6,5 @@ mod cli_lists;
 mod serve_health;
 mod sip_calls;
 mod sip_support;
+mod sip_torture;
 mod support;
