@@ -58,6 +58,19 @@ enum Purpose {
     Relay,
 }
 
+/// A request relayed from one leg to the other, awaiting its answer.
+#[derive(Clone, Debug)]
+struct Relayed {
+    call: CallId,
+    /// The server transaction the answer goes back on.
+    server: ServerKey,
+    /// The request as received.
+    request: Request,
+    /// The leg it was sent on, and the CSeq it went out with there.
+    to: Leg,
+    cseq: u32,
+}
+
 /// The B2BUA core.
 pub struct SwitchCore {
     tsx: Transactions,
@@ -67,7 +80,7 @@ pub struct SwitchCore {
     calls: FxHashMap<CallId, Call>,
     by_server: FxHashMap<ServerKey, CallId>,
     by_client: FxHashMap<ClientKey, Purpose>,
-    relays: FxHashMap<ClientKey, (ServerKey, Request)>,
+    relays: FxHashMap<ClientKey, Relayed>,
     by_call_id: FxHashMap<String, (CallId, Leg)>,
     timers: BinaryHeap<Reverse<(Instant, CallId, Timer)>>,
     jobs: VecDeque<Job>,
@@ -627,9 +640,14 @@ impl SwitchCore {
                     return;
                 }
                 let final_ = response.status().is_final();
-                if let Some((server, req)) = self.relays.get(key).cloned() {
-                    let r = legs::relayed_response(&req, &response);
-                    self.respond(now, &server, r);
+                if let Some(relay) = self.relays.get(key).cloned() {
+                    let r = legs::relayed_response(&relay.request, &response);
+                    self.respond(now, &relay.server, r);
+                    // A relayed re-INVITE's 2xx is DCE's to ACK on that leg
+                    // (the other side ACKs DCE's own 2xx).
+                    if response.status().is_success() && relay.request.method() == &Method::INVITE {
+                        self.ack_relayed(&relay);
+                    }
                 }
                 if final_ {
                     self.relays.remove(key);
@@ -789,8 +807,8 @@ impl SwitchCore {
             Some(Purpose::Attempt(id, i)) => self.attempt_failed(now, id, i, code),
             Some(Purpose::Bye(id)) => self.bye_done(now, id),
             Some(Purpose::Relay) => {
-                if let Some((server, req)) = self.relays.remove(key) {
-                    self.reply(now, &server, &req, StatusCode::REQUEST_TIMEOUT);
+                if let Some(relay) = self.relays.remove(key) {
+                    self.reply(now, &relay.server, &relay.request, StatusCode::REQUEST_TIMEOUT);
                 }
             }
             None => {}
@@ -926,9 +944,39 @@ impl SwitchCore {
             return self.reply(now, &key, &request, StatusCode::BAD_REQUEST);
         }
         let peer = dialog.peer;
+        let cseq = dialog.cseq;
+        let to = match leg {
+            Leg::A => Leg::B(call.answered.map_or(0, |(i, _)| i)),
+            Leg::B(_) => Leg::A,
+        };
         let k = self.tsx.send_request(now, out, peer);
         self.by_client.insert(k.clone(), Purpose::Relay);
-        self.relays.insert(k, (key, request));
+        self.relays.insert(
+            k,
+            Relayed {
+                call: id,
+                server: key,
+                request,
+                to,
+                cseq,
+            },
+        );
+    }
+
+    fn ack_relayed(&mut self, relay: &Relayed) {
+        let Some(call) = self.calls.get_mut(&relay.call) else {
+            return;
+        };
+        let dialog = match relay.to {
+            Leg::A => call.a_dialog.as_mut(),
+            Leg::B(i) => call.attempts.get_mut(i).and_then(|a| a.dialog.as_mut()),
+        };
+        if let Some(d) = dialog {
+            if let Ok(ack) = d.request(Method::ACK, &self.local, Some(relay.cseq)) {
+                let peer = d.peer;
+                self.tsx.send_stateless(Message::Request(ack), peer);
+            }
+        }
     }
 
     /// Ends an answered call: BYE to every leg but `from`.

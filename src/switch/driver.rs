@@ -39,7 +39,11 @@ impl Driver {
         let mut draining: Option<Instant> = None;
         loop {
             self.flush(&done_tx);
-            let wake = self.core.poll_timeout();
+            // While draining, wake at the drain deadline at the latest.
+            let wake = match (self.core.poll_timeout(), draining) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
             let sleep = async {
                 match wake {
                     Some(at) => tokio::time::sleep_until(at.into()).await,

@@ -261,3 +261,38 @@ fn a_3kb_invite_over_tcp() {
     assert_ok(&out, "TCP caller with a 3 kB INVITE", &switch);
     finish(buyer_sipp, "buyer", &switch);
 }
+
+#[test]
+fn sigterm_refuses_new_calls_and_lets_live_ones_finish() {
+    if !have_sipp() {
+        return;
+    }
+    let dir = Scratch::new();
+    let b = free_port();
+    let switch = Switch::start(&market("127.0.0.1", &[one("t1", b, "10.00", "")]));
+    let buyer_sipp = buyer(&dir, "uas_answer.xml", b, 1, &[]);
+    let sf = scenario("uac_call.xml", None, &dir);
+    let live_call = std::process::Command::new("sipp")
+        .arg(switch.sip())
+        .args(["-sf", sf.to_str().unwrap(), "-i", "127.0.0.1", "-p", &free_port().to_string(), "-s", DIALED])
+        .args(["-key", "caller", CALLER, "-m", "1", "-timeout", "20s", "-timeout_error", "-nostdin", "-d", "1200"])
+        .current_dir(dir.dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    switch.terminate();
+    std::thread::sleep(Duration::from_millis(100));
+    let refused = std::process::Command::new("sipp")
+        .arg(switch.sip())
+        .args(["-sf", scenario("uac_refused.xml", Some(503), &dir).to_str().unwrap()])
+        .args(["-i", "127.0.0.1", "-p", &free_port().to_string(), "-s", DIALED])
+        .args(["-key", "caller", "+13105551234", "-m", "1", "-timeout", "10s", "-timeout_error", "-nostdin"])
+        .current_dir(dir.dir.path())
+        .output()
+        .unwrap();
+    assert_ok(&refused, "a new call while draining gets 503", &switch);
+    finish(live_call, "the call already up", &switch);
+    finish(buyer_sipp, "buyer", &switch);
+}

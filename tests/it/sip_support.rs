@@ -113,6 +113,11 @@ impl Switch {
         std::fs::read_to_string(self.scratch.path("dce.log")).unwrap_or_default()
     }
 
+    /// Sends SIGTERM (the switch then drains).
+    pub fn terminate(&self) {
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+    }
+
     pub fn sip(&self) -> String {
         format!("127.0.0.1:{}", self.sip_port)
     }
