@@ -808,7 +808,12 @@ impl SwitchCore {
             Some(Purpose::Bye(id)) => self.bye_done(now, id),
             Some(Purpose::Relay) => {
                 if let Some(relay) = self.relays.remove(key) {
-                    self.reply(now, &relay.server, &relay.request, StatusCode::REQUEST_TIMEOUT);
+                    self.reply(
+                        now,
+                        &relay.server,
+                        &relay.request,
+                        StatusCode::REQUEST_TIMEOUT,
+                    );
                 }
             }
             None => {}

@@ -154,30 +154,7 @@ fn an_unknown_number_gets_404() {
     let (sock, port) = counting_buyer();
     let switch = Switch::start(&market("127.0.0.1", &[one("t1", port, "10.00", "")]));
     let sf = scenario("uac_refused.xml", Some(404), &dir);
-    let out = std::process::Command::new("sipp")
-        .arg(switch.sip())
-        .args([
-            "-sf",
-            sf.to_str().unwrap(),
-            "-i",
-            "127.0.0.1",
-            "-p",
-            &free_port().to_string(),
-            "-s",
-            "18005550199",
-        ])
-        .args([
-            "-key",
-            "caller",
-            CALLER,
-            "-m",
-            "1",
-            "-timeout",
-            "20s",
-            "-timeout_error",
-            "-nostdin",
-        ])
-        .current_dir(dir.dir.path())
+    let out = caller_cmd(&dir, &switch, &sf, "18005550199", &[])
         .output()
         .unwrap();
     assert_ok(&out, "caller expecting 404", &switch);
@@ -228,34 +205,7 @@ fn a_3kb_invite_over_tcp() {
             1,
         );
     let sf = dir.write("uac_big.xml", &big);
-    let out = std::process::Command::new("sipp")
-        .arg(switch.sip())
-        .args([
-            "-sf",
-            sf.to_str().unwrap(),
-            "-t",
-            "t1",
-            "-i",
-            "127.0.0.1",
-            "-p",
-            &free_port().to_string(),
-            "-s",
-            DIALED,
-        ])
-        .args([
-            "-key",
-            "caller",
-            CALLER,
-            "-m",
-            "1",
-            "-timeout",
-            "20s",
-            "-timeout_error",
-            "-nostdin",
-            "-d",
-            "200",
-        ])
-        .current_dir(dir.dir.path())
+    let out = caller_cmd(&dir, &switch, &sf, DIALED, &["-t", "t1", "-d", "200"])
         .output()
         .unwrap();
     assert_ok(&out, "TCP caller with a 3 kB INVITE", &switch);
@@ -272,11 +222,7 @@ fn sigterm_refuses_new_calls_and_lets_live_ones_finish() {
     let switch = Switch::start(&market("127.0.0.1", &[one("t1", b, "10.00", "")]));
     let buyer_sipp = buyer(&dir, "uas_answer.xml", b, 1, &[]);
     let sf = scenario("uac_call.xml", None, &dir);
-    let live_call = std::process::Command::new("sipp")
-        .arg(switch.sip())
-        .args(["-sf", sf.to_str().unwrap(), "-i", "127.0.0.1", "-p", &free_port().to_string(), "-s", DIALED])
-        .args(["-key", "caller", CALLER, "-m", "1", "-timeout", "20s", "-timeout_error", "-nostdin", "-d", "1200"])
-        .current_dir(dir.dir.path())
+    let live_call = caller_cmd(&dir, &switch, &sf, DIALED, &["-d", "1200"])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -284,12 +230,8 @@ fn sigterm_refuses_new_calls_and_lets_live_ones_finish() {
     std::thread::sleep(Duration::from_millis(500));
     switch.terminate();
     std::thread::sleep(Duration::from_millis(100));
-    let refused = std::process::Command::new("sipp")
-        .arg(switch.sip())
-        .args(["-sf", scenario("uac_refused.xml", Some(503), &dir).to_str().unwrap()])
-        .args(["-i", "127.0.0.1", "-p", &free_port().to_string(), "-s", DIALED])
-        .args(["-key", "caller", "+13105551234", "-m", "1", "-timeout", "10s", "-timeout_error", "-nostdin"])
-        .current_dir(dir.dir.path())
+    let sf = scenario("uac_refused.xml", Some(503), &dir);
+    let refused = caller_cmd(&dir, &switch, &sf, DIALED, &[])
         .output()
         .unwrap();
     assert_ok(&refused, "a new call while draining gets 503", &switch);

@@ -115,7 +115,9 @@ impl Switch {
 
     /// Sends SIGTERM (the switch then drains).
     pub fn terminate(&self) {
-        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
     }
 
     pub fn sip(&self) -> String {
@@ -178,27 +180,26 @@ pub fn buyer(dir: &Scratch, name: &str, port: u16, calls: u32, extra: &[&str]) -
         .unwrap()
 }
 
-/// A sipp caller placing `calls` calls at the switch; returns its output.
-pub fn caller(
+/// A sipp caller of one call at the switch with scenario file `sf`,
+/// dialing `dialed`; `extra` adds or overrides options (`-t t1`, `-d 1200`).
+pub fn caller_cmd(
     dir: &Scratch,
     switch: &Switch,
-    name: &str,
-    code: Option<u16>,
+    sf: &std::path::Path,
+    dialed: &str,
     extra: &[&str],
-) -> Output {
-    let sf = scenario(name, code, dir);
-    let port = free_port();
-    Command::new("sipp")
-        .arg(switch.sip())
+) -> Command {
+    let mut cmd = Command::new("sipp");
+    cmd.arg(switch.sip())
         .args([
             "-sf",
             sf.to_str().unwrap(),
             "-i",
             "127.0.0.1",
             "-p",
-            &port.to_string(),
+            &free_port().to_string(),
             "-s",
-            DIALED,
+            dialed,
         ])
         .args([
             "-key",
@@ -210,11 +211,24 @@ pub fn caller(
             "30s",
             "-timeout_error",
             "-nostdin",
-            "-d",
-            "300",
         ])
         .args(extra)
-        .current_dir(dir.dir.path())
+        .current_dir(dir.dir.path());
+    cmd
+}
+
+/// A sipp caller of one call to the campaign's number; returns its output.
+pub fn caller(
+    dir: &Scratch,
+    switch: &Switch,
+    name: &str,
+    code: Option<u16>,
+    extra: &[&str],
+) -> Output {
+    let sf = scenario(name, code, dir);
+    let mut args = vec!["-d", "300"];
+    args.extend_from_slice(extra);
+    caller_cmd(dir, switch, &sf, DIALED, &args)
         .output()
         .unwrap()
 }

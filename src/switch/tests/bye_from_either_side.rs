@@ -107,14 +107,19 @@ fn a_re_invite_is_relayed_and_its_2xx_acked_on_the_far_leg() {
     let ok = ok_to_caller(&sim);
     sim.take();
     sim.deliver(from_caller("INVITE", 2, &ok), CALLER);
-    let reinvite = sim.sent_request(BUYER1, &Method::INVITE).expect("re-INVITE relayed");
+    let reinvite = sim
+        .sent_request(BUYER1, &Method::INVITE)
+        .expect("re-INVITE relayed");
     assert_eq!(reinvite.headers().cseq().unwrap().seq, 2);
     sim.take();
     let mut r = dce_sip::Response::for_request(&reinvite, StatusCode::OK, "OK");
     r.set_to_tag("buyer").unwrap();
     sim.deliver(dce_sip::Message::Response(r), BUYER1);
     let sent = sim.take();
-    assert!(sent.contains(&(CALLER.into(), "SIP/2.0 200 OK".into())), "{sent:?}");
+    assert!(
+        sent.contains(&(CALLER.into(), "SIP/2.0 200 OK".into())),
+        "{sent:?}"
+    );
     assert!(
         sent.contains(&(BUYER1.into(), "ACK sip:buyer@10.0.0.2:5060 SIP/2.0".into())),
         "DCE ACKs the buyer's 2xx to its re-INVITE: {sent:?}"
