@@ -108,7 +108,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         stop_rx.clone(),
     ));
 
-    let (switch, stats) = start_switch(&config, &shared, stop_rx.clone()).await?;
+    let ledger = open_ledger(&config, &store).await?;
+    let replayer = tokio::spawn(replay_spool(ledger.clone(), stop_rx.clone()));
+    let (switch, stats) = start_switch(&config, &shared, ledger, stop_rx.clone()).await?;
 
     let app = Router::new()
         .route("/health/live", get(|| async { "ok" }))
@@ -137,7 +139,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     tracing::info!("shutting down");
     let _ = stop_tx.send(true);
     let _ = switch.await;
-    let _ = tokio::join!(http, reloader);
+    let _ = tokio::join!(http, reloader, replayer);
     store.close().await;
     Ok(())
 }
@@ -146,6 +148,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
 async fn start_switch(
     config: &Config,
     shared: &Shared,
+    ledger: crate::switch::Ledger,
     stop: watch::Receiver<bool>,
 ) -> anyhow::Result<(tokio::task::JoinHandle<()>, Arc<SwitchStats>)> {
     let sip = &config.sip;
@@ -178,6 +181,10 @@ async fn start_switch(
             local_tls: transports.tls_local_addr(),
             max_call_duration: sip.max_call_duration,
             timers: Default::default(),
+            epoch: (
+                std::time::Instant::now(),
+                chrono::Utc::now().timestamp_millis(),
+            ),
         },
         shared.market.clone(),
     );
@@ -187,13 +194,80 @@ async fn start_switch(
         transports,
         inbound: rx,
         inbound_capacity: sip.inbound_queue,
-        counters: shared.counters.clone(),
-        rtb: dce_marketplace::auction::RtbClient::new(),
+        services: crate::switch::Services {
+            counters: shared.counters.clone(),
+            rtb: dce_marketplace::auction::RtbClient::new(),
+            ledger: Some(ledger),
+        },
         stats: stats.clone(),
         stop,
         drain: sip.drain_timeout,
     };
     Ok((tokio::spawn(driver.run()), stats))
+}
+
+/// Billing's two destinations, and the calls a crash left open: replayed
+/// from the spool, then closed at their last sign of life (cause
+/// `switch_restart`) and rated, before any new call is taken.
+async fn open_ledger(config: &Config, store: &Store) -> anyhow::Result<crate::switch::Ledger> {
+    let spool =
+        dce_marketplace::store::Spool::open(&config.billing.spool, config.billing.spool_max_bytes)
+            .with_context(|| {
+                format!(
+                    "cannot open the CDR spool {}",
+                    config.billing.spool.display()
+                )
+            })?;
+    let ledger = crate::switch::Ledger {
+        store: store.clone(),
+        spool: Arc::new(spool),
+    };
+    match ledger.spool.replay(store).await {
+        Ok(r) if r.rated + r.already_closed > 0 => {
+            tracing::info!(
+                rated = r.rated,
+                already = r.already_closed,
+                "spooled CDRs replayed"
+            )
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "spool not replayed yet"),
+    }
+    match store.recover_open_cdrs().await {
+        Ok(closed) if !closed.is_empty() => {
+            tracing::warn!(
+                calls = closed.len(),
+                "calls left open by a stop were closed and rated"
+            )
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "open CDRs not recovered yet"),
+    }
+    Ok(ledger)
+}
+
+/// Replays spooled CDRs every few seconds, so they arrive soon after the
+/// database returns.
+async fn replay_spool(ledger: crate::switch::Ledger, mut stop: watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(2));
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = stop.changed() => return,
+        }
+        if ledger.spool.stats().bytes == 0 {
+            continue;
+        }
+        match ledger.spool.replay(&ledger.store).await {
+            Ok(r) => tracing::info!(
+                rated = r.rated,
+                already = r.already_closed,
+                left = r.remaining_bytes,
+                "spool replayed"
+            ),
+            Err(e) => tracing::debug!(error = %e, "spool replay waits for the database"),
+        }
+    }
 }
 
 /// Call counts and INVITE-in to INVITE-out delay since start (the load

@@ -1,7 +1,7 @@
 //! The command line: every command, its flags, and how flags override the config.
 
 use crate::config::{Config, Secret};
-use crate::{app, decide_cmd, lists_cmd};
+use crate::{app, billing_cmd, decide_cmd, lists_cmd};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use dce_marketplace::market_file;
@@ -44,6 +44,16 @@ enum Command {
     Dnc {
         #[command(subcommand)]
         command: lists_cmd::ListCommand,
+    },
+    /// Verify the ledger.
+    Ledger {
+        #[command(subcommand)]
+        command: billing_cmd::LedgerCommand,
+    },
+    /// Call records.
+    Cdr {
+        #[command(subcommand)]
+        command: billing_cmd::CdrCommand,
     },
     /// Print the effective configuration (secrets redacted).
     Config,
@@ -101,6 +111,8 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<ExitCode> {
         Command::Import { file, check } => import(&config, &file, check).await,
         Command::Decide(args) => decide_cmd::run(&config, args).await,
         Command::Dnc { command } => lists_cmd::run(&config, command).await,
+        Command::Ledger { command } => billing_cmd::ledger(&config, command).await,
+        Command::Cdr { command } => billing_cmd::cdr(&config, command).await,
         Command::Config => {
             println!("{config:#?}");
             Ok(ExitCode::SUCCESS)

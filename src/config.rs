@@ -18,7 +18,24 @@ pub struct Config {
     pub market: MarketConfig,
     pub counters: CountersConfig,
     pub fraud: Fraud,
+    pub billing: Billing,
     pub log: Log,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Billing {
+    pub spool: PathBuf,
+    pub spool_max_bytes: u64,
+}
+
+impl Default for Billing {
+    fn default() -> Self {
+        Billing {
+            spool: PathBuf::from("dce-cdr.spool"),
+            spool_max_bytes: 256 * 1024 * 1024,
+        }
+    }
 }
 
 /// A value printed as `***` in `Debug`.

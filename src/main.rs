@@ -1,6 +1,7 @@
 //! `dce`: the Dependable Call Exchange.
 
 mod app;
+mod billing_cmd;
 mod cli;
 mod config;
 mod decide_cmd;

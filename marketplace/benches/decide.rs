@@ -102,7 +102,7 @@ fn campaign(id: i64, number: u64) -> Campaign {
         name: format!("campaign-{id}"),
         seller: SellerId(1),
         numbers: vec![PhoneNumber::from_u64(number).unwrap()],
-        payout: Money::from_minor(800),
+        payout: PayoutModel::Fixed(Money::from_minor(800)),
         billable_after: Duration::from_secs(90),
         dedupe_window: Some(Duration::from_secs(86_400)),
         duplicate_policy: DuplicatePolicy::Reject,

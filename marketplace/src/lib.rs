@@ -2,6 +2,7 @@
 //!
 //! - [`domain`]: ids, [`domain::Money`] (integer minor units),
 //!   [`domain::PhoneNumber`] (E.164, with NANP facts), schedules, entities.
+//! - [`billing`]: call records, rating and the double-entry ledger (pure).
 //! - [`snapshot`]: the immutable in-memory [`Market`], swapped atomically.
 //! - [`auction`]: [`decide`] (compliance, fraud, eligibility, ranking) and
 //!   real-time bidding.
@@ -10,7 +11,8 @@
 //! - [`fraud`]: caller screening.
 //! - [`counters`]: concurrency, caps, budgets and caller history, in
 //!   process or in Redis.
-//! - [`store`]: SQLite or PostgreSQL, and the market file importer.
+//! - [`store`]: SQLite or PostgreSQL, the market file importer, CDRs and
+//!   the ledger, and the spool that keeps CDRs while the database is away.
 //!
 //! The call path: `gather` the caller's history and RTB bids, `decide` on
 //! the current snapshot, then `acquire` a counter slot at the target the
@@ -18,6 +20,7 @@
 #![warn(missing_docs, unreachable_pub)]
 
 pub mod auction;
+pub mod billing;
 pub mod compliance;
 pub mod counters;
 pub mod domain;

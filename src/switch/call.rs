@@ -78,6 +78,8 @@ pub(crate) struct Attempt {
     pub(crate) invite: Option<Request>,
     pub(crate) dialog: Option<Dialog>,
     pub(crate) state: AttemptState,
+    /// When its INVITE left (Unix ms).
+    pub(crate) started_ms: Option<i64>,
 }
 
 /// Where the call stands.
@@ -104,6 +106,13 @@ pub(crate) struct Call {
     pub(crate) arrived: Instant,
     pub(crate) seller: SellerId,
     pub(crate) campaign: CampaignId,
+    pub(crate) caller: dce_marketplace::domain::Caller,
+    pub(crate) dialed: dce_marketplace::domain::PhoneNumber,
+    pub(crate) attestation: Option<dce_marketplace::domain::Attestation>,
+    /// When the INVITE arrived (Unix ms, for the record).
+    pub(crate) arrived_ms: i64,
+    /// The call's record, from answer on.
+    pub(crate) cdr: Option<dce_marketplace::billing::Cdr>,
     pub(crate) a_key: ServerKey,
     pub(crate) a_invite: Request,
     pub(crate) a_peer: Peer,

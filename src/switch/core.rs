@@ -31,6 +31,9 @@ pub struct CoreConfig {
     pub max_call_duration: Duration,
     /// Transaction timers.
     pub timers: dce_sip::Config,
+    /// A monotonic instant and the wall-clock time (Unix ms) it stands for:
+    /// records get wall times without the core reading the clock.
+    pub epoch: (Instant, i64),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -266,6 +269,16 @@ impl SwitchCore {
         self.outcomes.pop_front()
     }
 
+    /// Ids of the CDRs of calls connected now (the driver touches them
+    /// periodically, so a crash bills each up to its last sign of life).
+    pub fn open_cdrs(&self) -> Vec<dce_marketplace::billing::CdrId> {
+        self.calls
+            .values()
+            .filter(|c| c.is_up())
+            .filter_map(|c| c.cdr.as_ref().map(|cdr| cdr.id.clone()))
+            .collect()
+    }
+
     /// The next job to run.
     pub fn poll_job(&mut self) -> Option<Job> {
         self.jobs.pop_front()
@@ -420,6 +433,7 @@ impl SwitchCore {
         }
         self.traces
             .record(id, Direction::In, peer, &Message::Request(invite.clone()));
+        let arrived_ms = wall_ms(self.config.epoch, now);
         tracing::info!(call = id, %peer, dialed = %dialed.redacted(), "call arrived");
         self.by_server.insert(key.clone(), id);
         self.calls.insert(
@@ -429,6 +443,11 @@ impl SwitchCore {
                 arrived: now,
                 seller,
                 campaign,
+                caller: facts.caller,
+                dialed: facts.dialed,
+                attestation: facts.attestation,
+                arrived_ms,
+                cdr: None,
                 a_key: key,
                 a_invite: invite,
                 a_peer: peer,
@@ -552,6 +571,7 @@ impl SwitchCore {
             invite: None,
             dialog: None,
             state: AttemptState::Skipped,
+            started_ms: None,
         };
         if call.phase != Phase::Acquiring {
             // Cancelled meanwhile: the slot goes straight back.
@@ -607,6 +627,7 @@ impl SwitchCore {
                 .push_back(now.saturating_duration_since(call.arrived));
         }
         attempt.slot = Some(slot);
+        attempt.started_ms = Some(wall_ms(self.config.epoch, now));
         attempt.peer = Some(peer);
         attempt.invite = Some(invite.clone());
         attempt.state = AttemptState::Calling;
@@ -713,6 +734,15 @@ impl SwitchCore {
             self.counts.answered += 1;
             call.answered = Some((i, now));
             call.phase = Phase::Answered;
+            let wall = wall_ms(self.config.epoch, now);
+            let Some(call) = self.calls.get_mut(&id) else {
+                return;
+            };
+            call.cdr = super::billing::at_answer(call, i, wall);
+            match &call.cdr {
+                Some(cdr) => self.jobs.push_back(Job::OpenCdr(Box::new(cdr.clone()))),
+                None => tracing::error!(call = id, "answered call has no CDR terms"),
+            }
             let ok = legs::upstream_response(
                 &call.a_invite,
                 StatusCode::OK,
@@ -1048,6 +1078,11 @@ impl SwitchCore {
         let connected = call
             .answered
             .map(|(_, at)| now.saturating_duration_since(at));
+        if let (Some(cdr), Some(connected)) = (call.cdr.take(), connected) {
+            let wall = wall_ms(self.config.epoch, now);
+            let closed = super::billing::at_end(cdr, cause, connected, wall);
+            self.jobs.push_back(Job::CloseCdr(Box::new(closed)));
+        }
         tracing::info!(
             call = id,
             cause = cause.as_str(),
@@ -1166,6 +1201,12 @@ impl SwitchCore {
         }
         self.drain_events(now);
     }
+}
+
+/// Wall-clock time (Unix ms) at `now`, from the core's epoch.
+fn wall_ms((at, ms): (Instant, i64), now: Instant) -> i64 {
+    ms + now.saturating_duration_since(at).as_millis() as i64
+        - at.saturating_duration_since(now).as_millis() as i64
 }
 
 /// The methods DCE serves.

@@ -2,10 +2,8 @@
 //! runs its jobs, sends what it sends, sleeps until its next timer.
 
 use super::core::SwitchCore;
-use super::job::{self, Job, JobDone};
+use super::job::{self, Job, JobDone, Services};
 use super::SwitchStats;
-use dce_marketplace::auction::RtbClient;
-use dce_marketplace::counters::Counters;
 use dce_sip::{Inbound, Received, Transports};
 use futures_util::FutureExt;
 use std::sync::atomic::Ordering;
@@ -14,6 +12,9 @@ use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, watch};
 
 const OVERLOAD_WAIT: Duration = Duration::from_millis(50);
+/// How often connected calls' CDRs are marked alive: a crash loses at most
+/// this much billable time.
+const TOUCH_EVERY: Duration = Duration::from_secs(5);
 const RECOVERED_WAIT: Duration = Duration::from_millis(10);
 
 /// What the switch task needs besides its core.
@@ -22,8 +23,7 @@ pub struct Driver {
     pub transports: Transports,
     pub inbound: mpsc::Receiver<Inbound>,
     pub inbound_capacity: usize,
-    pub counters: Arc<dyn Counters>,
-    pub rtb: RtbClient,
+    pub services: Services,
     /// What the switch publishes for HTTP.
     pub stats: Arc<SwitchStats>,
     /// Flips to `true` on shutdown.
@@ -37,6 +37,8 @@ impl Driver {
     pub async fn run(mut self) {
         let (done_tx, mut done_rx) = mpsc::channel::<JobDone>(4096);
         let mut draining: Option<Instant> = None;
+        let mut touch = tokio::time::interval(TOUCH_EVERY);
+        touch.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             self.flush(&done_tx);
             // While draining, wake at the drain deadline at the latest.
@@ -73,6 +75,13 @@ impl Driver {
                     }
                 }
                 _ = sleep => self.core.handle_timeout(Instant::now()),
+                _ = touch.tick() => {
+                    let ids = self.core.open_cdrs();
+                    if !ids.is_empty() {
+                        let at_ms = chrono::Utc::now().timestamp_millis();
+                        self.start(Job::TouchCdrs { ids, at_ms }, &done_tx);
+                    }
+                }
                 _ = self.stop.changed(), if draining.is_none() => {
                     tracing::info!(active = self.core.active_calls(), "no new calls; draining");
                     self.core.stop_accepting();
@@ -129,12 +138,8 @@ impl Driver {
     /// no RTB): no task, no channel hop on the call path. Otherwise it
     /// runs as its own task and reports back.
     fn start(&mut self, job: Job, done_tx: &mpsc::Sender<JobDone>) {
-        let counters = self.counters.clone();
-        let rtb = self.rtb.clone();
-        let mut fut =
-            Box::pin(
-                async move { job::run(job, counters.as_ref(), &rtb, chrono::Utc::now()).await },
-            );
+        let services = self.services.clone();
+        let mut fut = Box::pin(async move { job::run(job, &services, chrono::Utc::now()).await });
         match (&mut fut).now_or_never() {
             Some(Some(done)) => self.core.handle_job(Instant::now(), done),
             Some(None) => {}

@@ -4,8 +4,10 @@
 
 use super::call::CallId;
 use dce_marketplace::auction::{gather, RtbClient};
+use dce_marketplace::billing::{Cdr, CdrId};
 use dce_marketplace::counters::{Counters, Slot};
 use dce_marketplace::domain::{Money, TargetId};
+use dce_marketplace::store::{Spool, Store};
 use dce_marketplace::{decide, CallFacts, Decision, Market, Reason};
 use dce_sip::{Peer, Protocol, Uri};
 use std::net::SocketAddr;
@@ -31,6 +33,32 @@ pub enum Job {
     },
     /// Give a slot back.
     Release { slot: Slot, answered: bool },
+    /// Record an answered call as open (so a crash cannot lose it).
+    OpenCdr(Box<Cdr>),
+    /// Complete and rate an ended call's record (spooled if the database is away).
+    CloseCdr(Box<Cdr>),
+    /// Note that these calls were still up at `at_ms`.
+    TouchCdrs { ids: Vec<CdrId>, at_ms: i64 },
+}
+
+/// Where CDRs go: the store, or the spool while the store is away.
+#[derive(Clone)]
+pub struct Ledger {
+    /// The database.
+    pub store: Store,
+    /// The local fallback.
+    pub spool: Arc<Spool>,
+}
+
+/// What jobs run against.
+#[derive(Clone)]
+pub struct Services {
+    /// Counters for slots and caller history.
+    pub counters: Arc<dyn Counters>,
+    /// Real-time bidding.
+    pub rtb: RtbClient,
+    /// Billing; `None` in simulations.
+    pub ledger: Option<Ledger>,
 }
 
 /// A job's result, for the core.
@@ -58,10 +86,11 @@ pub enum Refusal {
 /// Runs a job. `now` is the wall clock the auction sees.
 pub async fn run(
     job: Job,
-    counters: &dyn Counters,
-    rtb: &RtbClient,
+    services: &Services,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Option<JobDone> {
+    let counters = services.counters.as_ref();
+    let rtb = &services.rtb;
     match job {
         Job::Route {
             call,
@@ -99,6 +128,64 @@ pub async fn run(
         Job::Release { slot, answered } => {
             counters.release(slot, answered).await;
             None
+        }
+        Job::OpenCdr(cdr) => {
+            if let Some(ledger) = &services.ledger {
+                // If this fails the close still carries the whole record.
+                if let Err(e) = ledger.store.open_cdr(&cdr).await {
+                    tracing::warn!(cdr = %cdr.id.as_str(), error = %e, "open CDR not written");
+                }
+            }
+            None
+        }
+        Job::CloseCdr(cdr) => {
+            if let Some(ledger) = &services.ledger {
+                close(ledger, &cdr).await;
+            }
+            None
+        }
+        Job::TouchCdrs { ids, at_ms } => {
+            if let Some(ledger) = &services.ledger {
+                for id in &ids {
+                    if ledger.store.touch_cdr(id, at_ms).await.is_err() {
+                        break;
+                    }
+                }
+            }
+            None
+        }
+    }
+}
+
+/// Rates and closes a CDR; when the database cannot take it, the record
+/// goes to the spool (fsync'd) and is replayed later. An answered call is
+/// never lost from billing.
+async fn close(ledger: &Ledger, cdr: &Cdr) {
+    let rating = match cdr.rate() {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::error!(cdr = %cdr.id.as_str(), error = %e, "CDR cannot be rated; spooled for an operator");
+            spool(ledger, cdr).await;
+            return;
+        }
+    };
+    if let Err(e) = ledger.store.close_cdr(cdr, &rating).await {
+        tracing::warn!(cdr = %cdr.id.as_str(), error = %e, "database away; CDR spooled");
+        spool(ledger, cdr).await;
+    }
+}
+
+/// Appends to the spool off the async workers: each record is fsync'd.
+async fn spool(ledger: &Ledger, cdr: &Cdr) {
+    let (spool, record) = (ledger.spool.clone(), cdr.clone());
+    let written = tokio::task::spawn_blocking(move || spool.append(&record)).await;
+    match written {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => {
+            tracing::error!(cdr = %cdr.id.as_str(), error = %e, "CDR NOT RECORDED: spool refused it")
+        }
+        Err(e) => {
+            tracing::error!(cdr = %cdr.id.as_str(), error = %e, "CDR NOT RECORDED: spool task failed")
         }
     }
 }

@@ -8,6 +8,7 @@
 //! - `trace`: per-call SIP traces for the NOC.
 //! - `driver`: the tokio task that runs the core.
 
+mod billing;
 mod call;
 mod core;
 mod driver;
@@ -23,4 +24,5 @@ pub use self::core::{CoreConfig, SwitchCore};
 #[cfg(test)]
 pub use call::{AttemptState, EndCause};
 pub use driver::Driver;
+pub use job::{Ledger, Services};
 pub use stats::SwitchStats;

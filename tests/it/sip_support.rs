@@ -63,39 +63,86 @@ pub struct Switch {
     pub sip_port: u16,
     pub http_port: u16,
     child: Child,
+    env: Vec<(String, String)>,
+}
+
+fn spawn_serve(
+    scratch: &Scratch,
+    sip_port: u16,
+    http_port: u16,
+    env: &[(String, String)],
+) -> Child {
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(scratch.path("dce.log"))
+        .unwrap();
+    let market = scratch.path("market.toml");
+    scratch
+        .command(&[
+            "serve",
+            "--sip-listen",
+            &format!("127.0.0.1:{sip_port}"),
+            "--http-listen",
+            &format!("127.0.0.1:{http_port}"),
+            "--market",
+            market.to_str().unwrap(),
+        ])
+        .env("DCE_LOG_LEVEL", "dce=debug,info")
+        .env("DCE_SIP_DRAIN_TIMEOUT", "2s")
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .unwrap()
 }
 
 impl Switch {
     pub fn start(market_text: &str) -> Switch {
+        Switch::start_with(market_text, &[])
+    }
+
+    /// With extra `DCE_*` settings.
+    pub fn start_with(market_text: &str, env: &[(&str, &str)]) -> Switch {
         let scratch = Scratch::new();
-        let file = scratch.write("market.toml", market_text);
+        scratch.write("market.toml", market_text);
         let sip_port = free_port();
         let http_port = free_port();
-        let log = std::fs::File::create(scratch.path("dce.log")).unwrap();
-        let child = scratch
-            .command(&[
-                "serve",
-                "--sip-listen",
-                &format!("127.0.0.1:{sip_port}"),
-                "--http-listen",
-                &format!("127.0.0.1:{http_port}"),
-                "--market",
-                file.to_str().unwrap(),
-            ])
-            .env("DCE_LOG_LEVEL", "dce=debug,info")
-            .env("DCE_SIP_DRAIN_TIMEOUT", "2s")
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .unwrap();
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let child = spawn_serve(&scratch, sip_port, http_port, &env);
         let s = Switch {
             scratch,
             sip_port,
             http_port,
             child,
+            env,
         };
         s.wait_ready();
         s
+    }
+
+    /// `dce ARGS` against this switch's database and settings.
+    pub fn dce(&self, args: &[&str]) -> Output {
+        self.scratch
+            .command(args)
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .output()
+            .unwrap()
+    }
+
+    /// `kill -9`: no shutdown, no drain, calls cut mid-flight.
+    pub fn crash(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts the switch again on the same database, ports and settings.
+    pub fn restart(&mut self) {
+        self.child = spawn_serve(&self.scratch, self.sip_port, self.http_port, &self.env);
+        self.wait_ready();
     }
 
     fn wait_ready(&self) {

@@ -123,6 +123,40 @@ impl DuplicatePolicy {
     }
 }
 
+/// How a campaign pays its seller for a billable call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PayoutModel {
+    /// The same amount for every billable call, whatever the buyer paid.
+    Fixed(Money),
+    /// A share of what the buyer is charged, in basis points (4000 = 40%).
+    Share {
+        /// Hundredths of a percent; above 10000 counts as 10000 (all of it).
+        basis_points: u32,
+    },
+}
+
+impl PayoutModel {
+    /// The most a share can be: the whole price.
+    pub const FULL_SHARE: u32 = 10_000;
+
+    /// The seller's payout for a call the buyer is charged `price` for.
+    ///
+    /// A share is rounded toward zero to the minor unit (down, for the
+    /// non-negative prices bids are), so the house keeps the fraction and a
+    /// share never exceeds the price. Computed in 128 bits: never overflows.
+    pub fn payout_for(self, price: Money) -> Money {
+        match self {
+            PayoutModel::Fixed(amount) => amount,
+            PayoutModel::Share { basis_points } => {
+                let bp = i128::from(basis_points.min(Self::FULL_SHARE));
+                // |price × bp / 10000| ≤ |price|, so the result fits in i64.
+                Money::from_minor((i128::from(price.minor()) * bp / 10_000) as i64)
+            }
+        }
+    }
+}
+
 /// A seller's campaign: the numbers it sends calls to and what it is paid.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Campaign {
@@ -134,8 +168,8 @@ pub struct Campaign {
     pub seller: SellerId,
     /// Dialed numbers that reach this campaign.
     pub numbers: Vec<PhoneNumber>,
-    /// Paid to the seller per billable call.
-    pub payout: Money,
+    /// What the seller is paid per billable call.
+    pub payout: PayoutModel,
     /// Connected time from which a call is billable.
     pub billable_after: Duration,
     /// A caller seen again within this window is a duplicate; `None`: no check.

@@ -3,7 +3,7 @@
 use super::spec::{BuyerSpec, CampaignSpec, MarketSpec, SellerSpec, TargetSpec};
 use super::{FileError, MarketFileError};
 use crate::domain::{
-    nanp, Attestation, Caps, DuplicatePolicy, Money, PhoneNumber, Ranking, Schedule,
+    nanp, Attestation, Caps, DuplicatePolicy, Money, PayoutModel, PhoneNumber, Ranking, Schedule,
 };
 use ipnet::IpNet;
 use serde::Deserialize;
@@ -48,7 +48,8 @@ struct RawCampaign {
     name: S<String>,
     seller: S<String>,
     numbers: S<Vec<S<String>>>,
-    payout: S<String>,
+    payout: Option<S<String>>,
+    payout_share: Option<S<String>>,
     billable_after: Option<S<String>>,
     dedupe_window: Option<S<String>>,
     duplicate_policy: Option<S<String>>,
@@ -368,7 +369,7 @@ fn campaigns(c: &mut Checker<'_>, raw: &[S<RawCampaign>]) -> Vec<CampaignSpec> {
                 name,
                 seller: k.seller.get_ref().trim().to_string(),
                 numbers,
-                payout: c.money(&k.payout, "campaign.payout").unwrap_or(Money::ZERO),
+                payout: payout(c, k, line),
                 billable_after: c.duration(
                     &k.billable_after,
                     "campaign.billable_after",
@@ -388,6 +389,62 @@ fn campaigns(c: &mut Checker<'_>, raw: &[S<RawCampaign>]) -> Vec<CampaignSpec> {
             }
         })
         .collect()
+}
+
+/// `payout = "8.00"` (fixed) or `payout_share = "40%"`: exactly one of them.
+fn payout(c: &mut Checker<'_>, k: &RawCampaign, line: usize) -> PayoutModel {
+    let fallback = PayoutModel::Fixed(Money::ZERO);
+    match (&k.payout, &k.payout_share) {
+        (Some(fixed), None) => c
+            .money(fixed, "campaign.payout")
+            .map_or(fallback, PayoutModel::Fixed),
+        (None, Some(share)) => match parse_share(share.get_ref()) {
+            Some(basis_points) => PayoutModel::Share { basis_points },
+            None => {
+                c.error(
+                    share,
+                    "campaign.payout_share",
+                    format!(
+                        "{:?} is not a share like \"40%\" or \"12.5%\" (0% to 100%, at most two decimals)",
+                        share.get_ref()
+                    ),
+                );
+                fallback
+            }
+        },
+        (Some(_), Some(share)) => {
+            c.error(
+                share,
+                "campaign.payout_share",
+                "give either payout (a fixed amount) or payout_share, not both",
+            );
+            fallback
+        }
+        (None, None) => {
+            c.errors.push(FileError {
+                line,
+                field: "campaign.payout".into(),
+                message: "a campaign needs payout (\"8.00\") or payout_share (\"40%\")".into(),
+            });
+            fallback
+        }
+    }
+}
+
+/// `"40%"`, `"12.5%"`, `"0.25%"` to basis points; at most 100%, never rounded.
+fn parse_share(text: &str) -> Option<u32> {
+    let number = text.trim().strip_suffix('%')?.trim_end();
+    let (whole, frac) = number.split_once('.').unwrap_or((number, ""));
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() || whole.len() > 3 || !digits(whole) || !digits(frac) || frac.len() > 2 {
+        return None;
+    }
+    if number.contains('.') && frac.is_empty() {
+        return None;
+    }
+    let frac_bp: u32 = format!("{frac:0<2}").parse().ok()?;
+    let bp = whole.parse::<u32>().ok()? * 100 + frac_bp;
+    (bp <= PayoutModel::FULL_SHARE).then_some(bp)
 }
 
 fn targets(c: &mut Checker<'_>, raw: &[S<RawTarget>]) -> Vec<TargetSpec> {
@@ -674,6 +731,45 @@ caps = { hourly = -1 }
         assert_eq!(errors(text), vec![(4, "buyer.name".into())]);
         let text = "[[campaign]]\nname = \"a\"\nseller = \"s\"\nnumbers = [\"+18005550100\"]\npayout = \"1\"\n[[campaign]]\nname = \"b\"\nseller = \"s\"\nnumbers = [\"+18005550100\"]\npayout = \"1\"\n";
         assert_eq!(errors(text), vec![(9, "campaign.numbers".into())]);
+    }
+
+    #[test]
+    fn payout_is_fixed_or_a_share_never_both() {
+        let campaign = "[[campaign]]\nname = \"c\"\nseller = \"s\"\nnumbers = [\"+18005550100\"]\n";
+        let payout =
+            |extra: &str| parse(&format!("{campaign}{extra}")).map(|s| s.campaigns[0].payout);
+        assert_eq!(
+            payout("payout = \"8.00\"\n"),
+            Ok(PayoutModel::Fixed(Money::from_minor(800)))
+        );
+        assert_eq!(
+            payout("payout_share = \"40%\"\n"),
+            Ok(PayoutModel::Share { basis_points: 4000 })
+        );
+        assert_eq!(
+            payout("payout_share = \"12.25%\"\n"),
+            Ok(PayoutModel::Share { basis_points: 1225 })
+        );
+        assert_eq!(
+            payout("payout_share = \"100%\"\n"),
+            Ok(PayoutModel::Share {
+                basis_points: 10_000
+            })
+        );
+        for bad in ["101%", "40", "4.125%", "-1%", "%", "1.%", "abc%"] {
+            assert_eq!(
+                errors(&format!("{campaign}payout_share = \"{bad}\"\n")),
+                vec![(5, "campaign.payout_share".into())],
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            errors(&format!(
+                "{campaign}payout = \"8.00\"\npayout_share = \"40%\"\n"
+            )),
+            vec![(6, "campaign.payout_share".into())]
+        );
+        assert_eq!(errors(campaign), vec![(1, "campaign.payout".into())]);
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! A market file after validation: domain types, references still by name.
 
-use crate::domain::{Attestation, Caps, DuplicatePolicy, Money, PhoneNumber, Ranking, Schedule};
+use crate::domain::{
+    Attestation, Caps, DuplicatePolicy, Money, PayoutModel, PhoneNumber, Ranking, Schedule,
+};
 use ipnet::IpNet;
 use std::time::Duration;
 
@@ -51,8 +53,8 @@ pub struct CampaignSpec {
     pub seller: String,
     /// Dialed numbers.
     pub numbers: Vec<PhoneNumber>,
-    /// Payout per billable call.
-    pub payout: Money,
+    /// Payout per billable call: `payout` (fixed) or `payout_share` (a share of the price).
+    pub payout: PayoutModel,
     /// Connected time from which a call is billable.
     pub billable_after: Duration,
     /// Duplicate-caller window.

@@ -1,6 +1,9 @@
 //! Upserting a market file, by name, in one transaction.
 
+use super::ledger::{post, BillingError};
 use super::{bump, now_ms, Store, StoreError};
+use crate::billing::{Account, BalancedTransaction, TransactionKind};
+use crate::domain::{BuyerId, Money, PayoutModel};
 use crate::market_file::{FileError, MarketFileError, MarketSpec};
 use sqlx::{Any, Transaction};
 use std::collections::HashMap;
@@ -37,8 +40,8 @@ type Tx = Transaction<'static, Any>;
 impl Store {
     /// Upserts sellers, buyers, campaigns and targets by name. Idempotent:
     /// importing the same file twice changes nothing the second time.
-    /// Entities not in the file are left alone; a buyer's balance is set
-    /// only when the buyer is created. Campaign numbers and seller trunks
+    /// Entities not in the file are left alone; a buyer's opening balance
+    /// is posted (a top-up by actor `import`) only when the buyer is created. Campaign numbers and seller trunks
     /// are replaced by the file's lists.
     pub async fn import(&self, spec: &MarketSpec) -> Result<ImportSummary, ImportError> {
         let mut tx: Tx = self.pool.begin().await?;
@@ -87,12 +90,12 @@ impl Store {
             let id = match existing {
                 Some(id) => id,
                 None => {
-                    let (id,): (i64,) = sqlx::query_as("INSERT INTO buyers (name, balance_minor, created_at) VALUES ($1, $2, $3) RETURNING id")
+                    let (id,): (i64,) = sqlx::query_as("INSERT INTO buyers (name, balance_minor, created_at) VALUES ($1, 0, $2) RETURNING id")
                         .bind(&b.name)
-                        .bind(b.opening_balance.minor())
                         .bind(now)
                         .fetch_one(&mut *tx)
                         .await?;
+                    opening_balance(&mut tx, BuyerId(id), b.opening_balance, now).await?;
                     id
                 }
             };
@@ -113,18 +116,24 @@ impl Store {
             let tags: std::collections::BTreeMap<_, _> = c.tags.iter().cloned().collect();
             let tags = serde_json::to_string(&tags).unwrap_or_else(|_| "{}".into());
             let existing = id_of(&mut tx, "campaigns", &c.name).await?;
+            // A share campaign stores no fixed amount: payout_minor is 0.
+            let (fixed, share) = match c.payout {
+                PayoutModel::Fixed(m) => (m, None),
+                PayoutModel::Share { basis_points } => (Money::ZERO, Some(basis_points)),
+            };
             let sql = match existing {
-                Some(_) => "UPDATE campaigns SET seller_id = $2, payout_minor = $3, billable_after_ms = $4, dedupe_window_ms = $5, \
-                    duplicate_policy = $6, min_attestation = $7, recording = $8, ranking = $9, rtb_timeout_ms = $10, tags = $11, \
-                    require_consent = $12, enabled = $13 WHERE name = $1 RETURNING id",
-                None => "INSERT INTO campaigns (name, seller_id, payout_minor, billable_after_ms, dedupe_window_ms, duplicate_policy, \
-                    min_attestation, recording, ranking, rtb_timeout_ms, tags, require_consent, enabled, created_at) \
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+                Some(_) => "UPDATE campaigns SET seller_id = $2, payout_minor = $3, payout_share_bp = $4, billable_after_ms = $5, \
+                    dedupe_window_ms = $6, duplicate_policy = $7, min_attestation = $8, recording = $9, ranking = $10, \
+                    rtb_timeout_ms = $11, tags = $12, require_consent = $13, enabled = $14 WHERE name = $1 RETURNING id",
+                None => "INSERT INTO campaigns (name, seller_id, payout_minor, payout_share_bp, billable_after_ms, dedupe_window_ms, \
+                    duplicate_policy, min_attestation, recording, ranking, rtb_timeout_ms, tags, require_consent, enabled, created_at) \
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
             };
             let mut q = sqlx::query_as::<_, (i64,)>(sql)
                 .bind(&c.name)
                 .bind(seller)
-                .bind(c.payout.minor())
+                .bind(fixed.minor())
+                .bind(share.map(i64::from))
                 .bind(c.billable_after.as_millis() as i64)
                 .bind(c.dedupe_window.map(|d| d.as_millis() as i64))
                 .bind(c.duplicate_policy.as_str())
@@ -247,6 +256,40 @@ fn count(summary: &mut ImportSummary, created: bool) {
         summary.created += 1;
     } else {
         summary.updated += 1;
+    }
+}
+
+/// A new buyer's opening balance, posted as a top-up from the house, so the
+/// balance equals the buyer's postings from the start.
+async fn opening_balance(
+    tx: &mut Tx,
+    buyer: BuyerId,
+    amount: Money,
+    now: i64,
+) -> Result<(), ImportError> {
+    if amount == Money::ZERO {
+        return Ok(());
+    }
+    let t = BalancedTransaction::against_house(
+        TransactionKind::TopUp,
+        Account::Buyer(buyer),
+        amount,
+        "opening balance",
+        "import",
+    )
+    .map_err(|e| {
+        ImportError::Store(StoreError::Corrupt {
+            what: format!("opening balance of buyer {buyer}"),
+            detail: e.to_string(),
+        })
+    })?;
+    match post(tx, &t, None, now).await {
+        Ok(_) => Ok(()),
+        Err(BillingError::Store(e)) => Err(ImportError::Store(e)),
+        Err(e) => Err(ImportError::Store(StoreError::Corrupt {
+            what: format!("opening balance of buyer {buyer}"),
+            detail: e.to_string(),
+        })),
     }
 }
 

@@ -3,7 +3,7 @@
 use super::{Store, StoreError};
 use crate::domain::{
     Attestation, Buyer, BuyerId, Campaign, CampaignId, Caps, Consent, DuplicatePolicy, Money,
-    PhoneNumber, Ranking, Schedule, Seller, SellerId, Target, TargetId,
+    PayoutModel, PhoneNumber, Ranking, Schedule, Seller, SellerId, Target, TargetId,
 };
 use crate::snapshot::MarketData;
 use ipnet::IpNet;
@@ -78,7 +78,7 @@ impl Store {
             numbers.entry(campaign).or_default().push(n);
         }
         let campaigns = sqlx::query(
-            "SELECT id, name, seller_id, payout_minor, billable_after_ms, dedupe_window_ms, duplicate_policy, \
+            "SELECT id, name, seller_id, payout_minor, payout_share_bp, billable_after_ms, dedupe_window_ms, duplicate_policy, \
              min_attestation, recording, ranking, rtb_timeout_ms, tags, require_consent, enabled FROM campaigns ORDER BY id",
         )
         .fetch_all(&self.pool)
@@ -141,7 +141,12 @@ fn campaign(
         id: CampaignId(id),
         seller: SellerId(row.try_get("seller_id")?),
         numbers: numbers.remove(&id).unwrap_or_default(),
-        payout: Money::from_minor(row.try_get("payout_minor")?),
+        payout: match row.try_get::<Option<i64>, _>("payout_share_bp")? {
+            None => PayoutModel::Fixed(Money::from_minor(row.try_get("payout_minor")?)),
+            Some(bp) => PayoutModel::Share {
+                basis_points: u32::try_from(bp).map_err(|e| corrupt(what("payout_share_bp"), e))?,
+            },
+        },
         billable_after: ms(row.try_get("billable_after_ms")?),
         dedupe_window: row.try_get::<Option<i64>, _>("dedupe_window_ms")?.map(ms),
         duplicate_policy: DuplicatePolicy::parse(&policy)

@@ -5,12 +5,27 @@
 //! `RETURNING`, BIGINT money and times), and each database has its own
 //! migration folder for the DDL where they differ. Nothing here is on the
 //! call path: the switch decides from the in-memory snapshot.
+//!
+//! Billing lives here too: CDRs (`open_cdr` at answer, `close_cdr` at
+//! hangup, which rates the call and posts it in the same transaction), the
+//! ledger (`top_up`, `adjust`, `balances`, `ledger_check`), and the
+//! [`Spool`] that keeps ended calls on local disk while the database is away.
 
+mod cdr_row;
+mod cdrs;
+mod check;
 mod import;
+mod ledger;
 mod lists;
 mod load;
+mod spool;
 
+pub use cdr_row::StoredCdr;
+pub use cdrs::Closed;
+pub use check::{BalanceCache, BalanceMismatch, LedgerReport, UnbalancedTransaction};
 pub use import::{ImportError, ImportSummary};
+pub use ledger::{Balance, BillingError};
+pub use spool::{ReplayReport, Spool, SpoolError, SpoolStats};
 
 use sqlx::any::{AnyPoolOptions, AnyQueryResult};
 use sqlx::AnyPool;
@@ -127,7 +142,7 @@ impl Store {
     }
 
     /// The market's change counter: it moves whenever sellers, buyers,
-    /// campaigns or targets change, so a node knows to rebuild its snapshot.
+    /// campaigns or targets change, or a buyer's balance does, so a node knows to rebuild its snapshot.
     pub async fn market_version(&self) -> Result<i64, StoreError> {
         self.counter("market").await
     }

@@ -18,6 +18,10 @@ fn service(var: &str, what: &str) -> Option<String> {
     }
 }
 
+pub fn database_url() -> Option<String> {
+    service("DATABASE_URL", "PostgreSQL")
+}
+
 pub fn redis_url() -> Option<String> {
     service("REDIS_URL", "Redis")
 }
@@ -35,6 +39,11 @@ pub fn unique(prefix: &str) -> String {
 
 /// A migrated PostgreSQL store in a schema of its own (tests run in parallel).
 pub async fn postgres_store() -> Option<Store> {
+    postgres_store_and_url().await.map(|(store, _)| store)
+}
+
+/// [`postgres_store`], and the URL that reaches its schema (for raw SQL).
+pub async fn postgres_store_and_url() -> Option<(Store, String)> {
     let url = service("DATABASE_URL", "PostgreSQL")?;
     let schema = unique("dce_test");
     let pool = sqlx::PgPool::connect(&url)
@@ -47,12 +56,20 @@ pub async fn postgres_store() -> Option<Store> {
     pool.close().await;
     let sep = if url.contains('?') { '&' } else { '?' };
     let url = format!("{url}{sep}options=-c%20search_path%3D{schema}");
-    Some(Store::open(&url).await.expect("open postgres store"))
+    let store = Store::open(&url).await.expect("open postgres store");
+    Some((store, url))
 }
 
 /// A migrated SQLite store in a fresh file.
 pub async fn sqlite_store() -> (Store, tempfile::TempDir) {
+    let (store, dir, _) = sqlite_store_and_url().await;
+    (store, dir)
+}
+
+/// [`sqlite_store`], and the file's URL (for raw SQL).
+pub async fn sqlite_store_and_url() -> (Store, tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("dce.db").display());
-    (Store::open(&url).await.expect("open sqlite store"), dir)
+    let store = Store::open(&url).await.expect("open sqlite store");
+    (store, dir, url)
 }

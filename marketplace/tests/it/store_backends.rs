@@ -43,7 +43,7 @@ async fn imports_the_example_and_reads_it_back() {
         assert_eq!(a.balance, Money::from_minor(50_000));
         let c = &data.campaigns[0];
         assert_eq!(c.numbers, vec![n("+18005550100")]);
-        assert_eq!(c.payout, Money::from_minor(800));
+        assert_eq!(c.payout, PayoutModel::Fixed(Money::from_minor(800)));
         assert_eq!(c.billable_after, Duration::from_secs(90));
         assert_eq!(c.dedupe_window, Some(Duration::from_secs(86_400)));
         assert!(c.recording);

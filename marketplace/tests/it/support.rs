@@ -30,7 +30,7 @@ pub fn campaign(id: i64, number: &str) -> Campaign {
         name: format!("campaign-{id}"),
         seller: SellerId(1),
         numbers: vec![n(number)],
-        payout: Money::from_minor(800),
+        payout: PayoutModel::Fixed(Money::from_minor(800)),
         billable_after: Duration::from_secs(90),
         dedupe_window: None,
         duplicate_policy: DuplicatePolicy::Reject,

@@ -125,3 +125,24 @@ fn a_re_invite_is_relayed_and_its_2xx_acked_on_the_far_leg() {
         "DCE ACKs the buyer's 2xx to its re-INVITE: {sent:?}"
     );
 }
+
+#[test]
+fn an_answered_call_is_recorded_open_at_answer_and_closed_with_its_duration() {
+    let (mut sim, _) = connected();
+    let ok = ok_to_caller(&sim);
+    assert_eq!(sim.cdrs.len(), 1);
+    let (what, open) = sim.cdrs[0].clone();
+    assert_eq!(what, "open");
+    assert!(open.is_open());
+    assert_eq!(open.target.0, 1);
+    assert_eq!(open.terms.price.to_string(), "10.00", "the winning bid");
+    sim.advance(Duration::from_secs(95));
+    sim.deliver(from_caller("BYE", 2, &ok), CALLER);
+    let (what, closed) = &sim.cdrs[1];
+    assert_eq!(*what, "close");
+    assert_eq!(closed.id, open.id);
+    let end = closed.end.as_ref().unwrap();
+    assert_eq!(end.connected, Duration::from_secs(95));
+    assert_eq!(end.cause.as_str(), "bye");
+    assert!(closed.rate().unwrap().billable());
+}

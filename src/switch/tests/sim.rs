@@ -2,9 +2,10 @@
 //! driven with instants the test chooses.
 
 use crate::switch::core::{CoreConfig, Outcome, SwitchCore};
-use crate::switch::job::run;
+use crate::switch::job::{run, Job, Services};
 use chrono::TimeZone;
 use dce_marketplace::auction::RtbClient;
+use dce_marketplace::billing::Cdr;
 use dce_marketplace::compliance::Lists;
 use dce_marketplace::counters::{LiveRegistry, LocalCounters};
 use dce_marketplace::domain::*;
@@ -51,8 +52,9 @@ fn target(id: i64, addr: &str, bid: i64, ring: u64) -> Target {
 pub(super) struct Sim {
     pub core: SwitchCore,
     pub now: Instant,
-    counters: LocalCounters,
-    rtb: RtbClient,
+    services: Services,
+    /// CDRs the core wrote: ("open" | "close", record).
+    pub cdrs: Vec<(&'static str, Cdr)>,
     pub sent: Vec<Transmit>,
 }
 
@@ -76,7 +78,7 @@ impl Sim {
                 name: "c".into(),
                 seller: SellerId(1),
                 numbers: vec![PhoneNumber::parse("+18005550100").unwrap()],
-                payout: Money::from_minor(100),
+                payout: PayoutModel::Fixed(Money::from_minor(100)),
                 billable_after: Duration::ZERO,
                 dedupe_window: None,
                 duplicate_policy: DuplicatePolicy::Reject,
@@ -105,14 +107,19 @@ impl Sim {
                 local_tls: None,
                 max_call_duration,
                 timers: Default::default(),
+                epoch: (Instant::now(), 1_795_000_000_000),
             },
             market,
         );
         Sim {
             core,
             now: Instant::now(),
-            counters: LocalCounters::new(Duration::from_secs(3600)),
-            rtb: RtbClient::new(),
+            services: Services {
+                counters: Arc::new(LocalCounters::new(Duration::from_secs(3600))),
+                rtb: RtbClient::new(),
+                ledger: None,
+            },
+            cdrs: Vec::new(),
             sent: Vec::new(),
         }
     }
@@ -124,11 +131,22 @@ impl Sim {
             let mut busy = false;
             while let Some(job) = self.core.poll_job() {
                 busy = true;
+                let job = match job {
+                    Job::OpenCdr(cdr) => {
+                        self.cdrs.push(("open", *cdr));
+                        continue;
+                    }
+                    Job::CloseCdr(cdr) => {
+                        self.cdrs.push(("close", *cdr));
+                        continue;
+                    }
+                    other => other,
+                };
                 // Monday 2026-11-23, noon in New York.
                 let wall = chrono::Utc
                     .with_ymd_and_hms(2026, 11, 23, 17, 0, 0)
                     .unwrap();
-                let done = run(job, &self.counters, &self.rtb, wall)
+                let done = run(job, &self.services, wall)
                     .now_or_never()
                     .expect("jobs complete at once in the simulation");
                 if let Some(done) = done {

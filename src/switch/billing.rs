@@ -1,0 +1,88 @@
+//! From a call to its CDR: built at answer (written open, so a crash cannot
+//! lose it), closed at hangup with what rating needs.
+
+use super::call::{AttemptState, Call, EndCause};
+use dce_marketplace::billing::{
+    Attempt, AttemptOutcome, CallEnd, Cdr, CdrId, DecisionRecord, HangupCause, HungUpBy, Terms,
+};
+use std::time::Duration;
+
+/// A CDR id unique across restarts and nodes: random high bits, the call's
+/// number in this process low.
+pub(crate) fn cdr_id(call: u64) -> Option<CdrId> {
+    use std::hash::{BuildHasher, Hasher};
+    let random = std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish();
+    CdrId::new(format!("{random:016x}-{call:08x}")).ok()
+}
+
+/// The open CDR of a call whose attempt `answered` was just answered.
+pub(crate) fn at_answer(call: &Call, answered: usize, now_ms: i64) -> Option<Cdr> {
+    let market = call.market.as_ref()?;
+    let decision = call.decision.as_ref()?;
+    let attempt = call.attempts.get(answered)?;
+    let ranked = decision
+        .ranked
+        .iter()
+        .find(|r| r.target == attempt.target)?;
+    let campaign = &market.campaign(call.campaign)?.campaign;
+    Some(Cdr {
+        id: cdr_id(call.id)?,
+        seller: call.seller,
+        campaign: call.campaign,
+        buyer: ranked.buyer,
+        target: ranked.target,
+        caller: call.caller.number(),
+        dialed: call.dialed,
+        attestation: call.attestation,
+        decision: DecisionRecord::from(decision),
+        attempts: attempts(call, now_ms),
+        terms: Terms::new(campaign, decision, ranked),
+        arrived_at_ms: call.arrived_ms,
+        answered_at_ms: now_ms,
+        end: None,
+        media: None,
+    })
+}
+
+fn attempts(call: &Call, now_ms: i64) -> Vec<Attempt> {
+    call.attempts
+        .iter()
+        .filter_map(|a| {
+            let outcome = match a.state {
+                AttemptState::Answered => AttemptOutcome::Answered,
+                AttemptState::Failed(408) => AttemptOutcome::Unreachable,
+                AttemptState::Failed(status) => AttemptOutcome::Rejected { status },
+                AttemptState::Cancelled => AttemptOutcome::RingTimeout,
+                AttemptState::Calling | AttemptState::Ringing | AttemptState::Skipped => {
+                    return None
+                }
+            };
+            Some(Attempt {
+                target: a.target,
+                started_at_ms: a.started_ms.unwrap_or(now_ms),
+                outcome,
+            })
+        })
+        .collect()
+}
+
+/// The CDR closed for `cause`, connected for `connected`.
+pub(crate) fn at_end(cdr: Cdr, cause: EndCause, connected: Duration, now_ms: i64) -> Cdr {
+    let (cause, by) = match cause {
+        EndCause::CallerBye => (HangupCause::Bye, HungUpBy::Caller),
+        EndCause::BuyerBye => (HangupCause::Bye, HungUpBy::Buyer),
+        EndCause::MaxDuration => (HangupCause::MaxDuration, HungUpBy::Switch),
+        other => (
+            HangupCause::Other(other.as_str().to_string()),
+            HungUpBy::Switch,
+        ),
+    };
+    cdr.closed(CallEnd {
+        ended_at_ms: now_ms,
+        connected,
+        cause,
+        by,
+    })
+}
