@@ -1,6 +1,7 @@
 //! Billing end to end: real sipp calls through `dce serve`, rated into the
 //! ledger, read back with `dce cdr list --json` and `dce ledger`.
 
+use crate::pg::backends;
 use crate::sip_support::*;
 use crate::support::{stdout, Scratch};
 use serde_json::Value;
@@ -42,17 +43,29 @@ fn balance(balances: &Value, account: &str) -> String {
         .unwrap_or_default()
 }
 
+/// The settings of a billing test on `db` (`None`: SQLite).
+fn env(db: &Option<String>) -> Vec<(&str, &str)> {
+    let mut env = vec![("DCE_FRAUD_MAX_CALLS_PER_CALLER", "0")];
+    if let Some(url) = db {
+        env.push(("DCE_DATABASE_URL", url.as_str()));
+    }
+    env
+}
+
 #[test]
 fn twenty_billable_calls_and_short_ones_that_are_not() {
     if !have_sipp() {
         return;
     }
+    for db in backends() {
+        twenty_billable_calls_on(&db);
+    }
+}
+
+fn twenty_billable_calls_on(db: &Option<String>) {
     let dir = Scratch::new();
     let b = free_port();
-    let switch = Switch::start_with(
-        &market_for_billing(b),
-        &[("DCE_FRAUD_MAX_CALLS_PER_CALLER", "0")],
-    );
+    let switch = Switch::start_with(&market_for_billing(b), &env(db));
     let buyer_sipp = buyer(&dir, "uas_answer.xml", b, 25, &[]);
     // 20 calls held 2 s: billable after 1 s.
     let long = caller(
@@ -110,12 +123,15 @@ fn a_crash_with_calls_up_loses_no_answered_call() {
     if !have_sipp() {
         return;
     }
+    for db in backends() {
+        crash_on(&db);
+    }
+}
+
+fn crash_on(db: &Option<String>) {
     let dir = Scratch::new();
     let b = free_port();
-    let mut switch = Switch::start_with(
-        &market_for_billing(b),
-        &[("DCE_FRAUD_MAX_CALLS_PER_CALLER", "0")],
-    );
+    let mut switch = Switch::start_with(&market_for_billing(b), &env(db));
     let mut buyer_sipp = buyer(&dir, "uas_answer.xml", b, 5, &[]);
     let sf = scenario("uac_call.xml", None, &dir);
     let mut callers = caller_cmd(

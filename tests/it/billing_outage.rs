@@ -2,6 +2,7 @@
 //! spool, calls keep flowing, and when the database returns every CDR
 //! arrives exactly once. The outage is a TCP proxy the test cuts.
 
+use crate::pg::{database_url, fresh_schema};
 use crate::sip_support::*;
 use crate::support::{stdout, Scratch};
 use std::io::{Read, Write};
@@ -76,19 +77,7 @@ fn pump(mut from: TcpStream, mut to: TcpStream) {
 
 /// A fresh schema of the test database, and its URL through the proxy.
 fn schema_behind(proxy: &Proxy, url: &str) -> String {
-    let schema = format!("dce_outage_{}_{}", std::process::id(), chrono_ms());
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let pool = sqlx::PgPool::connect(url).await.expect("DATABASE_URL");
-        sqlx::query(&format!("CREATE SCHEMA {schema}"))
-            .execute(&pool)
-            .await
-            .unwrap();
-        pool.close().await;
-    });
+    let schema = fresh_schema(url);
     let rest = url.split_once("@").map_or(url, |(_, r)| r);
     let (_, db) = rest.split_once('/').unwrap_or((rest, "test"));
     let db = db.split('?').next().unwrap_or("test");
@@ -96,29 +85,6 @@ fn schema_behind(proxy: &Proxy, url: &str) -> String {
         "postgres://postgres@127.0.0.1:{}/{db}?options=-c%20search_path%3D{schema}",
         proxy.port
     )
-}
-
-fn chrono_ms() -> u128 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis()
-}
-
-fn database_url() -> Option<String> {
-    match std::env::var("DATABASE_URL") {
-        Ok(u) if u.starts_with("postgres") => Some(u),
-        _ => {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "DATABASE_URL must be set under CI"
-            );
-            eprintln!(
-                "skipped: DATABASE_URL is not set, so the PostgreSQL outage test did not run"
-            );
-            None
-        }
-    }
 }
 
 #[test]

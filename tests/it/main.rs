@@ -5,6 +5,7 @@ mod billing_outage;
 mod cli_decide;
 mod cli_import;
 mod cli_lists;
+mod pg;
 mod serve_health;
 mod sip_calls;
 mod sip_support;
