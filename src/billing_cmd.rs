@@ -76,12 +76,12 @@ struct CdrOut {
     id: String,
     campaign: i64,
     seller: i64,
-    buyer: i64,
-    target: i64,
+    buyer: Option<i64>,
+    target: Option<i64>,
     caller: Option<String>,
     dialed: String,
     arrived_at: i64,
-    answered_at: i64,
+    answered_at: Option<i64>,
     ended_at: Option<i64>,
     duration_secs: Option<f64>,
     billable: Option<bool>,
@@ -90,6 +90,12 @@ struct CdrOut {
     margin: Option<String>,
     hangup_cause: Option<String>,
     hung_up_by: Option<&'static str>,
+    /// Every target tried, with how each ended.
+    attempts: serde_json::Value,
+    /// The decision: ranked targets and why the others were not.
+    decision: serde_json::Value,
+    /// What happened, when.
+    timeline: serde_json::Value,
 }
 
 pub async fn cdr(config: &Config, command: CdrCommand) -> anyhow::Result<ExitCode> {
@@ -111,8 +117,8 @@ pub async fn cdr(config: &Config, command: CdrCommand) -> anyhow::Result<ExitCod
                 id: c.id.as_str().to_string(),
                 campaign: c.campaign.0,
                 seller: c.seller.0,
-                buyer: c.buyer.0,
-                target: c.target.0,
+                buyer: c.buyer.map(|b| b.0),
+                target: c.target.map(|t| t.0),
                 caller: c.caller.map(|n| n.to_string()),
                 dialed: c.dialed.to_string(),
                 arrived_at: c.arrived_at_ms,
@@ -129,6 +135,9 @@ pub async fn cdr(config: &Config, command: CdrCommand) -> anyhow::Result<ExitCod
                 margin: s.rating.map(|r| r.margin().to_string()),
                 hangup_cause: c.end.as_ref().map(|e| e.cause.as_str().to_string()),
                 hung_up_by: c.end.as_ref().map(|e| e.by.as_str()),
+                attempts: serde_json::to_value(&c.attempts).unwrap_or_default(),
+                decision: serde_json::to_value(&c.decision).unwrap_or_default(),
+                timeline: serde_json::to_value(&c.timeline).unwrap_or_default(),
             }
         })
         .collect();
@@ -142,7 +151,7 @@ pub async fn cdr(config: &Config, command: CdrCommand) -> anyhow::Result<ExitCod
             "{:<26} {:>8} {:>6} {:>9} {:>8} {:>8}  {}",
             r.id,
             r.campaign,
-            r.buyer,
+            r.buyer.map_or("-".into(), |b| b.to_string()),
             r.duration_secs
                 .map_or("open".into(), |d| format!("{d:.1}s")),
             r.charge.as_deref().unwrap_or("-"),

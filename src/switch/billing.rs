@@ -18,6 +18,32 @@ pub(crate) fn cdr_id(call: u64) -> Option<CdrId> {
 }
 
 /// The open CDR of a call whose attempt `answered` was just answered.
+/// The record of a call no buyer answered (written once, at its end).
+pub(crate) fn unanswered(call: &Call, now_ms: i64) -> Option<Cdr> {
+    Some(Cdr {
+        id: cdr_id(call.id)?,
+        seller: call.seller,
+        campaign: call.campaign,
+        buyer: None,
+        target: None,
+        caller: call.caller.number(),
+        dialed: call.dialed,
+        attestation: call.attestation,
+        decision: call
+            .decision
+            .as_ref()
+            .map(DecisionRecord::from)
+            .unwrap_or_default(),
+        attempts: attempts(call, now_ms),
+        terms: None,
+        arrived_at_ms: call.arrived_ms,
+        answered_at_ms: None,
+        end: None,
+        media: None,
+        timeline: call.timeline.clone(),
+    })
+}
+
 pub(crate) fn at_answer(call: &Call, answered: usize, now_ms: i64) -> Option<Cdr> {
     let market = call.market.as_ref()?;
     let decision = call.decision.as_ref()?;
@@ -31,18 +57,19 @@ pub(crate) fn at_answer(call: &Call, answered: usize, now_ms: i64) -> Option<Cdr
         id: cdr_id(call.id)?,
         seller: call.seller,
         campaign: call.campaign,
-        buyer: ranked.buyer,
-        target: ranked.target,
+        buyer: Some(ranked.buyer),
+        target: Some(ranked.target),
         caller: call.caller.number(),
         dialed: call.dialed,
         attestation: call.attestation,
         decision: DecisionRecord::from(decision),
         attempts: attempts(call, now_ms),
-        terms: Terms::new(campaign, decision, ranked),
+        terms: Some(Terms::new(campaign, decision, ranked)),
         arrived_at_ms: call.arrived_ms,
-        answered_at_ms: now_ms,
+        answered_at_ms: Some(now_ms),
         end: None,
         media: None,
+        timeline: call.timeline.clone(),
     })
 }
 
@@ -54,7 +81,8 @@ fn attempts(call: &Call, now_ms: i64) -> Vec<Attempt> {
                 AttemptState::Answered => AttemptOutcome::Answered,
                 AttemptState::Failed(408) => AttemptOutcome::Unreachable,
                 AttemptState::Failed(status) => AttemptOutcome::Rejected { status },
-                AttemptState::Cancelled => AttemptOutcome::RingTimeout,
+                AttemptState::RingTimeout => AttemptOutcome::RingTimeout,
+                AttemptState::Cancelled => AttemptOutcome::Cancelled,
                 AttemptState::Calling | AttemptState::Ringing | AttemptState::Skipped => {
                     return None
                 }
@@ -62,22 +90,31 @@ fn attempts(call: &Call, now_ms: i64) -> Vec<Attempt> {
             Some(Attempt {
                 target: a.target,
                 started_at_ms: a.started_ms.unwrap_or(now_ms),
+                ended_at_ms: a.ended_ms,
                 outcome,
             })
         })
         .collect()
 }
 
-/// The CDR closed for `cause`, connected for `connected`.
-pub(crate) fn at_end(cdr: Cdr, cause: EndCause, connected: Duration, now_ms: i64) -> Cdr {
+/// The record closed for `cause`, connected for `connected`, with the
+/// call's whole timeline and attempts.
+pub(crate) fn at_end(
+    mut cdr: Cdr,
+    call: &Call,
+    cause: EndCause,
+    connected: Duration,
+    now_ms: i64,
+) -> Cdr {
+    cdr.timeline = call.timeline.clone();
+    cdr.attempts = attempts(call, now_ms);
     let (cause, by) = match cause {
         EndCause::CallerBye => (HangupCause::Bye, HungUpBy::Caller),
         EndCause::BuyerBye => (HangupCause::Bye, HungUpBy::Buyer),
+        EndCause::CallerCancel => (HangupCause::CallerCancel, HungUpBy::Caller),
         EndCause::MaxDuration => (HangupCause::MaxDuration, HungUpBy::Switch),
-        other => (
-            HangupCause::Other(other.as_str().to_string()),
-            HungUpBy::Switch,
-        ),
+        // The same stable names, also named by billing.
+        other => (HangupCause::parse(other.as_str()), HungUpBy::Switch),
     };
     cdr.closed(CallEnd {
         ended_at_ms: now_ms,

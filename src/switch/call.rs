@@ -62,8 +62,10 @@ pub enum AttemptState {
     Answered,
     /// The buyer rejected (status) or timed out (408).
     Failed(u16),
-    /// DCE cancelled it (ring timeout or caller cancel).
+    /// DCE cancelled it because the caller cancelled.
     Cancelled,
+    /// DCE cancelled it: it rang past its ring timeout.
+    RingTimeout,
     /// The slot for it was refused or its destination unusable.
     Skipped,
 }
@@ -80,6 +82,8 @@ pub(crate) struct Attempt {
     pub(crate) state: AttemptState,
     /// When its INVITE left (Unix ms).
     pub(crate) started_ms: Option<i64>,
+    /// When it was answered, failed or cancelled (Unix ms).
+    pub(crate) ended_ms: Option<i64>,
 }
 
 /// Where the call stands.
@@ -113,6 +117,8 @@ pub(crate) struct Call {
     pub(crate) arrived_ms: i64,
     /// The call's record, from answer on.
     pub(crate) cdr: Option<dce_marketplace::billing::Cdr>,
+    /// What happened, when (arrived, decided, attempts, answered).
+    pub(crate) timeline: Vec<dce_marketplace::billing::TimelineEvent>,
     pub(crate) a_key: ServerKey,
     pub(crate) a_invite: Request,
     pub(crate) a_peer: Peer,

@@ -7,7 +7,9 @@ use super::call::{Attempt, AttemptState, Call, CallId, EndCause, Phase};
 use super::job::{Job, JobDone, Refusal};
 use super::legs::{self, Local};
 use super::trace::{Direction, Traces};
-use dce_marketplace::domain::{Attestation, Caller, PhoneNumber};
+use super::uas::{attestation_of, caller_of, uas_checks, ALLOW};
+use dce_marketplace::billing::{CallEvent, TimelineEvent};
+use dce_marketplace::domain::PhoneNumber;
 use dce_marketplace::{CallFacts, MarketHandle};
 use dce_sip::{
     ClientKey, Event, HeaderName, Malformed, Message, Method, Peer, Request, Response, ServerKey,
@@ -448,6 +450,7 @@ impl SwitchCore {
                 attestation: facts.attestation,
                 arrived_ms,
                 cdr: None,
+                timeline: vec![TimelineEvent::new(arrived_ms, CallEvent::Arrived)],
                 a_key: key,
                 a_invite: invite,
                 a_peer: peer,
@@ -484,7 +487,16 @@ impl SwitchCore {
             excluded = decision.excluded.len(),
             "decided"
         );
+        let excluded = decision.excluded.len() as u32;
         call.decision = Some(decision);
+        note(
+            call,
+            wall_ms(self.config.epoch, now),
+            CallEvent::Decided {
+                ranked: ranked as u32,
+                excluded,
+            },
+        );
         if call.phase != Phase::Routing {
             return; // cancelled while deciding
         }
@@ -572,6 +584,7 @@ impl SwitchCore {
             dialog: None,
             state: AttemptState::Skipped,
             started_ms: None,
+            ended_ms: None,
         };
         if call.phase != Phase::Acquiring {
             // Cancelled meanwhile: the slot goes straight back.
@@ -632,6 +645,14 @@ impl SwitchCore {
         attempt.invite = Some(invite.clone());
         attempt.state = AttemptState::Calling;
         call.phase = Phase::Calling;
+        note(
+            call,
+            wall_ms(self.config.epoch, now),
+            CallEvent::AttemptStarted {
+                n: index as u32,
+                target: ranked.target,
+            },
+        );
         call.attempts.push(attempt);
         self.by_call_id.insert(b_call_id, (id, Leg::B(index)));
         let key = self.tsx.send_request(now, invite, peer);
@@ -733,6 +754,12 @@ impl SwitchCore {
             call.attempts[i].dialog = Some(dialog);
             self.counts.answered += 1;
             call.answered = Some((i, now));
+            call.attempts[i].ended_ms = None;
+            note(
+                call,
+                wall_ms(self.config.epoch, now),
+                CallEvent::Answered { n: i as u32 },
+            );
             call.phase = Phase::Answered;
             let wall = wall_ms(self.config.epoch, now);
             let Some(call) = self.calls.get_mut(&id) else {
@@ -780,6 +807,13 @@ impl SwitchCore {
             {
                 return;
             }
+            if state == AttemptState::Calling {
+                note(
+                    call,
+                    wall_ms(self.config.epoch, now),
+                    CallEvent::AttemptRinging { n: i as u32 },
+                );
+            }
             call.attempts[i].state = AttemptState::Ringing;
             if call.phase == Phase::Calling {
                 let r = legs::upstream_response(
@@ -814,6 +848,22 @@ impl SwitchCore {
             AttemptState::Calling | AttemptState::Ringing
         ) {
             call.attempts[i].state = AttemptState::Failed(code);
+            let at = wall_ms(self.config.epoch, now);
+            call.attempts[i].ended_ms = Some(at);
+            let why = if code == 408 {
+                "no answer or unreachable"
+            } else {
+                "rejected"
+            };
+            note(
+                call,
+                at,
+                CallEvent::AttemptFailed {
+                    n: i as u32,
+                    status: Some(code),
+                    why: why.into(),
+                },
+            );
         }
         if let Some(slot) = call.attempts[i].slot.take() {
             self.jobs.push_back(Job::Release {
@@ -916,6 +966,17 @@ impl SwitchCore {
         };
         if let Some(i) = call.live_attempt() {
             call.attempts[i].state = AttemptState::Cancelled;
+            let at = wall_ms(self.config.epoch, now);
+            call.attempts[i].ended_ms = Some(at);
+            note(
+                call,
+                at,
+                CallEvent::AttemptFailed {
+                    n: i as u32,
+                    status: None,
+                    why: "caller_cancel".into(),
+                },
+            );
             if let Some(slot) = call.attempts[i].slot.take() {
                 self.jobs.push_back(Job::Release {
                     slot,
@@ -1078,9 +1139,16 @@ impl SwitchCore {
         let connected = call
             .answered
             .map(|(_, at)| now.saturating_duration_since(at));
-        if let (Some(cdr), Some(connected)) = (call.cdr.take(), connected) {
-            let wall = wall_ms(self.config.epoch, now);
-            let closed = super::billing::at_end(cdr, cause, connected, wall);
+        // Every call that reached a campaign gets its record: answered ones
+        // were written open at answer; the others are written once, now.
+        let wall = wall_ms(self.config.epoch, now);
+        let cdr = call
+            .cdr
+            .take()
+            .or_else(|| super::billing::unanswered(call, wall));
+        if let Some(cdr) = cdr {
+            let closed =
+                super::billing::at_end(cdr, call, cause, connected.unwrap_or_default(), wall);
             self.jobs.push_back(Job::CloseCdr(Box::new(closed)));
         }
         tracing::info!(
@@ -1125,7 +1193,18 @@ impl SwitchCore {
                 );
                 if live && call.phase == Phase::Calling {
                     tracing::debug!(call = id, attempt, "ring timeout; next target");
-                    call.attempts[attempt].state = AttemptState::Cancelled;
+                    call.attempts[attempt].state = AttemptState::RingTimeout;
+                    let at = wall_ms(self.config.epoch, now);
+                    call.attempts[attempt].ended_ms = Some(at);
+                    note(
+                        call,
+                        at,
+                        CallEvent::AttemptFailed {
+                            n: attempt as u32,
+                            status: None,
+                            why: "ring_timeout".into(),
+                        },
+                    );
                     if let Some(slot) = call.attempts[attempt].slot.take() {
                         self.jobs.push_back(Job::Release {
                             slot,
@@ -1203,113 +1282,13 @@ impl SwitchCore {
     }
 }
 
+/// Notes an event in a call's timeline.
+fn note(call: &mut Call, at_ms: i64, event: CallEvent) {
+    call.timeline.push(TimelineEvent::new(at_ms, event));
+}
+
 /// Wall-clock time (Unix ms) at `now`, from the core's epoch.
 fn wall_ms((at, ms): (Instant, i64), now: Instant) -> i64 {
     ms + now.saturating_duration_since(at).as_millis() as i64
         - at.saturating_duration_since(now).as_millis() as i64
-}
-
-/// The methods DCE serves.
-const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO";
-
-/// A request DCE, as the UAS it is toward the caller, must refuse before
-/// looking at what it asks: the answer and a header to explain it.
-struct UasRefusal {
-    status: StatusCode,
-    header: Option<(HeaderName, String)>,
-}
-
-/// RFC 3261 §8.2.2 and §8.2.3, in their order: the Request-URI scheme
-/// (416), required extensions (420), then for an INVITE a body DCE cannot
-/// relay as a session (415) or an Accept that rules out SDP answers (406).
-fn uas_checks(request: &Request) -> Option<UasRefusal> {
-    let code = |c: u16| StatusCode::new(c).unwrap_or(StatusCode::BAD_REQUEST);
-    let scheme = request.uri().scheme_str().to_ascii_lowercase();
-    if !matches!(scheme.as_str(), "sip" | "sips" | "tel") {
-        return Some(UasRefusal {
-            status: code(416),
-            header: None,
-        });
-    }
-    let h = request.headers();
-    let required: Vec<&str> = h
-        .get_all(&HeaderName::REQUIRE)
-        .flat_map(|v| v.split(','))
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .collect();
-    if !required.is_empty() {
-        return Some(UasRefusal {
-            status: code(420),
-            header: Some((HeaderName::UNSUPPORTED, required.join(", "))),
-        });
-    }
-    if request.method() != &Method::INVITE {
-        return None;
-    }
-    let sdp = Some((HeaderName::ACCEPT, "application/sdp".to_string()));
-    if let Some(ct) = h.content_type() {
-        let ct = ct
-            .split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase();
-        if !request.body().is_empty() && ct != "application/sdp" && ct != "multipart/mixed" {
-            return Some(UasRefusal {
-                status: code(415),
-                header: sdp,
-            });
-        }
-    }
-    if h.contains(&HeaderName::ACCEPT) {
-        let accepts_sdp = h
-            .get_all(&HeaderName::ACCEPT)
-            .flat_map(|v| v.split(','))
-            .any(|t| {
-                let t = t
-                    .split(';')
-                    .next()
-                    .unwrap_or("")
-                    .trim()
-                    .to_ascii_lowercase();
-                t == "application/sdp" || t == "application/*" || t == "*/*"
-            });
-        if !accepts_sdp {
-            return Some(UasRefusal {
-                status: code(406),
-                header: None,
-            });
-        }
-    }
-    None
-}
-
-/// The caller id: P-Asserted-Identity when the trunk asserts one, else From.
-fn caller_of(invite: &Request) -> Caller {
-    let h = invite.headers();
-    let pai = h
-        .name_addrs(&HeaderName::P_ASSERTED_IDENTITY)
-        .ok()
-        .and_then(|v| v.first().and_then(|na| na.uri().user().map(str::to_string)));
-    let from = h
-        .from()
-        .ok()
-        .and_then(|f| f.uri().user().map(str::to_string));
-    Caller::from_user(pai.or(from).as_deref().unwrap_or(""))
-}
-
-/// STIR/SHAKEN attestation from the `Identity` header's PASSporT claims
-/// (RFC 8588 `attest`), read without verifying the signature: the
-/// terminating carrier's verification service vouches for it upstream.
-fn attestation_of(invite: &Request) -> Option<Attestation> {
-    let identity = invite.headers().get(&HeaderName::IDENTITY)?;
-    let token = identity.split(';').next()?.trim();
-    let payload = token.split('.').nth(1)?;
-    use base64::Engine;
-    let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload.trim_end_matches('='))
-        .ok()?;
-    let value: serde_json::Value = serde_json::from_slice(&json).ok()?;
-    Attestation::parse(value.get("attest")?.as_str()?)
 }

@@ -16,6 +16,7 @@ mod job;
 mod legs;
 mod stats;
 mod trace;
+mod uas;
 
 #[cfg(test)]
 mod tests;

@@ -186,3 +186,44 @@ fn crash_on(db: &Option<String>) {
     assert_eq!(balance(&again, "buyer:1"), "950.00");
     assert!(switch.dce(&["ledger", "check"]).status.success());
 }
+
+#[test]
+fn a_call_no_buyer_answers_is_recorded_and_not_billed() {
+    if !have_sipp() {
+        return;
+    }
+    let dir = Scratch::new();
+    let b = free_port();
+    let switch = Switch::start(&market_for_billing(b));
+    let busy = buyer(&dir, "uas_busy.xml", b, 1, &[]);
+    let out = caller(&dir, &switch, "uac_refused.xml", Some(480), &[]);
+    assert_ok(&out, "caller refused with 480", &switch);
+    finish(busy, "busy buyer", &switch);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let cdrs = json(&switch, &["cdr", "list", "--json"]);
+    let cdrs = cdrs.as_array().unwrap();
+    assert_eq!(cdrs.len(), 1, "{cdrs:?}");
+    let c = &cdrs[0];
+    assert_eq!(c["hangup_cause"], "all_targets_failed");
+    assert!(c["buyer"].is_null() && c["answered_at"].is_null());
+    assert_eq!(c["billable"], false);
+    assert_eq!(c["attempts"][0]["status"], 486);
+    let events: Vec<&str> = c["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        events,
+        [
+            "arrived",
+            "decided",
+            "attempt_started",
+            "attempt_failed",
+            "ended",
+            "rated"
+        ]
+    );
+    assert!(switch.dce(&["ledger", "check"]).status.success());
+}

@@ -1,7 +1,8 @@
 //! Billing: call records, rating, and the double-entry ledger.
 //!
-//! - `cdr`: [`Cdr`], the record of one answered call and the [`Terms`] it
-//!   was sold under.
+//! - `cdr`: [`Cdr`], the record of one inbound call, answered or not, and
+//!   the [`Terms`] an answered call was sold under.
+//! - `timeline`: [`TimelineEvent`]s, what happened to a call, in order.
 //! - `rating`: [`rate`], pure: billable or not, charge, payout, margin.
 //! - `ledger`: [`Account`]s and [`BalancedTransaction`]s, which cannot be
 //!   built unless their postings sum to zero.
@@ -10,7 +11,8 @@
 //! and `Store::open_cdr`; while up, `Store::touch_cdr` now and then; at
 //! hangup, `cdr.closed(end)`, `cdr.rate()` and `Store::close_cdr` (or
 //! `Spool::append` when the database is away); at startup,
-//! `Store::recover_open_cdrs` and `Spool::replay`.
+//! `Store::recover_open_cdrs` and `Spool::replay`. A call no buyer answered
+//! skips the first two: its CDR is built when it ends and closed at once.
 //!
 //! Writing them (in one database transaction per call), the balances and the
 //! local spool for when the database is away live in [`crate::store`]. The
@@ -19,6 +21,7 @@
 mod cdr;
 mod ledger;
 mod rating;
+mod timeline;
 
 pub use cdr::{
     Attempt, AttemptOutcome, CallEnd, Cdr, CdrId, DecisionRecord, ExcludedRecord, HangupCause,
@@ -28,6 +31,7 @@ pub use ledger::{
     Account, BalancedTransaction, Posting, TransactionBuilder, TransactionKind, Unbalanced,
 };
 pub use rating::{rate, Rating, RatingError, Terms};
+pub use timeline::{CallEvent, TimelineEvent};
 
 /// A `Duration` as whole milliseconds in records (JSON lines, the spool).
 pub(crate) mod millis {

@@ -59,6 +59,11 @@ pub enum RatingError {
     /// A fixed payout below zero.
     #[error("negative payout {0}")]
     NegativePayout(Money),
+    /// A CDR's buyer, target, terms and answer time are not all present
+    /// (answered) or all absent (not answered), or a call no buyer answered
+    /// has connected time.
+    #[error("a CDR is answered (buyer, target, terms, answer time) or not, never partly")]
+    PartlyAnswered,
 }
 
 /// Rates a call connected for `connected` under `terms`.

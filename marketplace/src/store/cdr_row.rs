@@ -11,7 +11,7 @@ use sqlx::{Any, Row};
 use std::time::Duration;
 
 /// The columns, in bind order (`$1` is the id).
-pub(super) const COLUMNS: [&str; 29] = [
+pub(super) const COLUMNS: [&str; 30] = [
     "id",
     "seller_id",
     "campaign_id",
@@ -22,6 +22,7 @@ pub(super) const COLUMNS: [&str; 29] = [
     "attestation",
     "decision",
     "attempts",
+    "timeline",
     "price_minor",
     "payout_fixed_minor",
     "payout_share_bp",
@@ -80,30 +81,34 @@ pub(super) fn bind<'q>(
     };
     let decision = json("decision", serde_json::to_string(&cdr.decision))?;
     let attempts = json("attempts", serde_json::to_string(&cdr.attempts))?;
+    let timeline = json("timeline", serde_json::to_string(&cdr.timeline))?;
     let media = match &cdr.media {
         Some(m) => Some(json("media", serde_json::to_string(m))?),
         None => None,
     };
-    let (fixed, share) = match cdr.terms.payout {
-        PayoutModel::Fixed(m) => (Some(m.minor()), None),
-        PayoutModel::Share { basis_points } => (None, Some(i64::from(basis_points))),
+    let terms = cdr.terms.as_ref();
+    let (fixed, share) = match terms.map(|t| t.payout) {
+        Some(PayoutModel::Fixed(m)) => (Some(m.minor()), None),
+        Some(PayoutModel::Share { basis_points }) => (None, Some(i64::from(basis_points))),
+        None => (None, None),
     };
     let end = cdr.end.as_ref();
     Ok(q.bind(cdr.id.as_str())
         .bind(cdr.seller.0)
         .bind(cdr.campaign.0)
-        .bind(cdr.buyer.0)
-        .bind(cdr.target.0)
+        .bind(cdr.buyer.map(|b| b.0))
+        .bind(cdr.target.map(|t| t.0))
         .bind(cdr.caller.map(|n| n.as_u64() as i64))
         .bind(cdr.dialed.as_u64() as i64)
         .bind(cdr.attestation.map(Attestation::as_str))
         .bind(decision)
         .bind(attempts)
-        .bind(cdr.terms.price.minor())
+        .bind(timeline)
+        .bind(terms.map(|t| t.price.minor()))
         .bind(fixed)
         .bind(share)
-        .bind(millis(cdr.terms.billable_after))
-        .bind(i64::from(cdr.terms.duplicate))
+        .bind(terms.map(|t| millis(t.billable_after)))
+        .bind(terms.map(|t| i64::from(t.duplicate)))
         .bind(cdr.arrived_at_ms)
         .bind(cdr.answered_at_ms)
         .bind(last_seen_at)
@@ -151,15 +156,34 @@ pub(super) fn read(row: &AnyRow) -> Result<StoredCdr, StoreError> {
         serde_json::from_str(&decision).map_err(|e| corrupt("decision", &e))?;
     let attempts: String = row.try_get("attempts")?;
     let attempts = serde_json::from_str(&attempts).map_err(|e| corrupt("attempts", &e))?;
-    let payout = match (
-        row.try_get::<Option<i64>, _>("payout_fixed_minor")?,
-        row.try_get::<Option<i64>, _>("payout_share_bp")?,
-    ) {
-        (Some(m), None) => PayoutModel::Fixed(Money::from_minor(m)),
-        (None, Some(bp)) => PayoutModel::Share {
-            basis_points: u32::try_from(bp).map_err(|e| corrupt("payout_share_bp", &e))?,
-        },
-        _ => return Err(corrupt("payout", &"exactly one of fixed and share")),
+    let timeline: String = row.try_get("timeline")?;
+    let timeline = serde_json::from_str(&timeline).map_err(|e| corrupt("timeline", &e))?;
+    let terms = match row.try_get::<Option<i64>, _>("price_minor")? {
+        None => None,
+        Some(price) => {
+            let payout = match (
+                row.try_get::<Option<i64>, _>("payout_fixed_minor")?,
+                row.try_get::<Option<i64>, _>("payout_share_bp")?,
+            ) {
+                (Some(m), None) => PayoutModel::Fixed(Money::from_minor(m)),
+                (None, Some(bp)) => PayoutModel::Share {
+                    basis_points: u32::try_from(bp).map_err(|e| corrupt("payout_share_bp", &e))?,
+                },
+                _ => return Err(corrupt("payout", &"exactly one of fixed and share")),
+            };
+            let billable_after = row
+                .try_get::<Option<i64>, _>("billable_after_ms")?
+                .ok_or_else(|| corrupt("billable_after_ms", &"missing"))?;
+            let duplicate = row
+                .try_get::<Option<i64>, _>("duplicate")?
+                .ok_or_else(|| corrupt("duplicate", &"missing"))?;
+            Some(Terms {
+                price: Money::from_minor(price),
+                payout,
+                billable_after: ms(billable_after),
+                duplicate: duplicate != 0,
+            })
+        }
     };
     let end = match row.try_get::<Option<i64>, _>("ended_at")? {
         None => None,
@@ -207,23 +231,19 @@ pub(super) fn read(row: &AnyRow) -> Result<StoredCdr, StoreError> {
             id,
             seller: SellerId(row.try_get("seller_id")?),
             campaign: CampaignId(row.try_get("campaign_id")?),
-            buyer: BuyerId(row.try_get("buyer_id")?),
-            target: TargetId(row.try_get("target_id")?),
+            buyer: row.try_get::<Option<i64>, _>("buyer_id")?.map(BuyerId),
+            target: row.try_get::<Option<i64>, _>("target_id")?.map(TargetId),
             caller,
             dialed: number("dialed", row.try_get("dialed")?)?,
             attestation,
             decision,
             attempts,
-            terms: Terms {
-                price: Money::from_minor(row.try_get("price_minor")?),
-                payout,
-                billable_after: ms(row.try_get("billable_after_ms")?),
-                duplicate: row.try_get::<i64, _>("duplicate")? != 0,
-            },
+            terms,
             arrived_at_ms: row.try_get("arrived_at")?,
             answered_at_ms: row.try_get("answered_at")?,
             end,
             media,
+            timeline,
         },
         last_seen_at_ms: row.try_get("last_seen_at")?,
         rating,

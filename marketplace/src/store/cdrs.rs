@@ -1,4 +1,5 @@
-//! CDRs: opened at answer, closed and rated at hangup in one database transaction.
+//! CDRs: an answered call's opened at answer, closed and rated at hangup in
+//! one database transaction; an unanswered call's written once, closed.
 
 use super::cdr_row::{self, StoredCdr, COLUMNS};
 use super::ledger::{post, BillingError};
@@ -48,10 +49,15 @@ fn select_sql(tail: &str) -> String {
 
 impl Store {
     /// Records an answered call as open. Idempotent by id: `false` when a
-    /// record with this id exists already (open or closed), which is left alone.
-    pub async fn open_cdr(&self, cdr: &Cdr) -> Result<bool, StoreError> {
+    /// record with this id exists already (open or closed), which is left
+    /// alone. A call no buyer answered is refused ([`BillingError::NotAnswered`]):
+    /// it has nothing to recover, so it is only ever written closed.
+    pub async fn open_cdr(&self, cdr: &Cdr) -> Result<bool, BillingError> {
+        let Some(answered_at) = cdr.answered_at_ms else {
+            return Err(BillingError::NotAnswered(cdr.id.clone()));
+        };
         let sql = insert_sql();
-        let q = cdr_row::bind(sqlx::query(&sql), cdr, cdr.answered_at_ms, None)?;
+        let q = cdr_row::bind(sqlx::query(&sql), cdr, answered_at, None)?;
         Ok(q.execute(&self.pool).await?.rows_affected() == 1)
     }
 
@@ -70,11 +76,15 @@ impl Store {
     }
 
     /// Completes an ended call's record and writes its rating transaction,
-    /// in one database transaction. `rating` must be `cdr.rate()`.
+    /// in one database transaction. `rating` must be `cdr.rate()`. The
+    /// stored timeline is `cdr`'s with [`CallEvent::Rated`](crate::billing::CallEvent::Rated)
+    /// appended (see [`Cdr::rated`]).
     ///
     /// Idempotent by CDR id: a CDR already closed is left as it is and the
-    /// answer is [`Closed::AlreadyClosed`]. A CDR never opened (the database
-    /// was away at answer time) is inserted closed.
+    /// answer is [`Closed::AlreadyClosed`]. A CDR never opened (a call no
+    /// buyer answered, or the database was away at answer time) is
+    /// inserted closed. A call no buyer answered moves no money: no
+    /// ledger transaction.
     pub async fn close_cdr(&self, cdr: &Cdr, rating: &Rating) -> Result<Closed, BillingError> {
         let end = cdr
             .end
@@ -83,13 +93,18 @@ impl Store {
         if cdr.rate()? != *rating {
             return Err(BillingError::RatingMismatch(cdr.id.clone()));
         }
-        let transaction = BalancedTransaction::call_rating(
-            rating,
-            cdr.buyer,
-            cdr.seller,
-            format!("call {}", cdr.id),
-        )?;
+        let transaction = match cdr.buyer {
+            Some(buyer) => BalancedTransaction::call_rating(
+                rating,
+                buyer,
+                cdr.seller,
+                format!("call {}", cdr.id),
+            )?,
+            // `rate` gives an unanswered call `NOT_BILLABLE`.
+            None => None,
+        };
         let now = now_ms();
+        let cdr = &cdr.clone().rated(now, rating);
         let mut tx = self.pool.begin().await?;
         let sql = insert_sql();
         let inserted = cdr_row::bind(sqlx::query(&sql), cdr, end.ended_at_ms, Some((rating, now)))?
@@ -147,7 +162,8 @@ impl Store {
             .transpose()
     }
 
-    /// CDRs still open: after a crash, the calls the switch lost.
+    /// CDRs still open: after a crash, the answered calls the switch lost
+    /// (a call no buyer answered is never open).
     pub async fn open_cdrs(&self) -> Result<Vec<StoredCdr>, StoreError> {
         let sql = select_sql("WHERE status = 'open' ORDER BY arrived_at, id");
         sqlx::query(&sql)

@@ -32,6 +32,10 @@ pub enum BillingError {
     /// `close_cdr` was given a CDR without an end.
     #[error("CDR {0} has not ended")]
     NotEnded(CdrId),
+    /// `open_cdr` was given a call no buyer answered: such a call is
+    /// written once, closed, with `close_cdr`.
+    #[error("CDR {0} was not answered: only answered calls are opened")]
+    NotAnswered(CdrId),
     /// A top-up must add money.
     #[error("a top-up must be positive, not {0}")]
     NotPositive(Money),

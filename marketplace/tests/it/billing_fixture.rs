@@ -9,8 +9,9 @@ use dce_marketplace::store::Store;
 use std::future::Future;
 use std::time::Duration;
 
-/// One seller, one buyer with 500.00, a fixed-payout campaign (8.00, bid
-/// 12.50) and a share campaign (40%, bid 9.99), both billable after 90 s.
+/// One seller, one buyer with 500.00, a fixed-payout campaign (8.00, bids
+/// 12.50 and a backup at 11.00) and a share campaign (40%, bid 9.99), both
+/// billable after 90 s.
 pub const MARKET: &str = r#"
 [[seller]]
 name = "s1"
@@ -42,6 +43,13 @@ destination = "sip:a@127.0.0.1:5090"
 bid = "12.50"
 
 [[target]]
+name = "t-fixed-backup"
+buyer = "b1"
+campaign = "fixed"
+destination = "sip:c@127.0.0.1:5090"
+bid = "11.00"
+
+[[target]]
 name = "t-share"
 buyer = "b1"
 campaign = "share"
@@ -55,8 +63,8 @@ pub struct Billing {
     pub url: String,
     pub seller: SellerId,
     pub buyer: BuyerId,
-    fixed: (Campaign, Target),
-    share: (Campaign, Target),
+    fixed: (Campaign, Vec<Target>),
+    share: (Campaign, Vec<Target>),
 }
 
 /// Which of the two campaigns a call is for.
@@ -67,6 +75,7 @@ pub enum Plan {
 }
 
 pub const ANSWERED_AT: i64 = 1_790_000_000_000;
+pub const ARRIVED_AT: i64 = ANSWERED_AT - 5_000;
 
 impl Billing {
     async fn new(store: Store, url: String) -> Billing {
@@ -82,12 +91,13 @@ impl Billing {
                 .find(|c| c.name == name)
                 .unwrap()
                 .clone();
-            let t = data
+            let mut t: Vec<Target> = data
                 .targets
                 .iter()
-                .find(|t| t.campaign == c.id)
-                .unwrap()
-                .clone();
+                .filter(|t| t.campaign == c.id)
+                .cloned()
+                .collect();
+            t.sort_by_key(|t| std::cmp::Reverse(t.bid));
             (c, t)
         };
         Billing {
@@ -100,54 +110,169 @@ impl Billing {
         }
     }
 
-    /// An answered, still open call; the terms come from a decision as the switch makes them.
-    pub fn call(&self, id: &str, plan: Plan, duplicate: bool) -> Cdr {
-        let (campaign, target) = match plan {
+    /// The plan's campaign and the decision the switch would make for it:
+    /// every target ranked, best bid first.
+    fn decide(
+        &self,
+        plan: Plan,
+        duplicate: bool,
+    ) -> (
+        &Campaign,
+        Vec<dce_marketplace::auction::Ranked>,
+        dce_marketplace::Decision,
+    ) {
+        let (campaign, targets) = match plan {
             Plan::Fixed => &self.fixed,
             Plan::Share => &self.share,
         };
-        let ranked = dce_marketplace::auction::Ranked {
-            target: target.id,
-            buyer: target.buyer,
-            bid: target.bid,
-            destination: None,
-        };
+        let ranked: Vec<_> = targets
+            .iter()
+            .map(|t| dce_marketplace::auction::Ranked {
+                target: t.id,
+                buyer: t.buyer,
+                bid: t.bid,
+                destination: None,
+            })
+            .collect();
         let decision = dce_marketplace::Decision {
             campaign: Some(campaign.id),
-            ranked: vec![ranked.clone()],
+            ranked: ranked.clone(),
             duplicate,
             ..Default::default()
         };
+        (campaign, ranked, decision)
+    }
+
+    /// A record of a call to `plan` with no buyer, no attempt and a
+    /// timeline up to the decision.
+    fn arrived(&self, id: &str, plan: Plan, duplicate: bool) -> Cdr {
+        let (campaign, ranked, decision) = self.decide(plan, duplicate);
         Cdr {
             id: CdrId::new(id).unwrap(),
             seller: campaign.seller,
             campaign: campaign.id,
-            buyer: target.buyer,
-            target: target.id,
+            buyer: None,
+            target: None,
             caller: Some(n("+12125551234")),
             dialed: campaign.numbers[0],
             attestation: Some(Attestation::A),
             decision: DecisionRecord::from(&decision),
-            attempts: vec![Attempt {
-                target: target.id,
-                started_at_ms: ANSWERED_AT - 3_000,
-                outcome: AttemptOutcome::Answered,
-            }],
-            terms: Terms::new(campaign, &decision, &ranked),
-            arrived_at_ms: ANSWERED_AT - 5_000,
-            answered_at_ms: ANSWERED_AT,
+            attempts: Vec::new(),
+            terms: None,
+            arrived_at_ms: ARRIVED_AT,
+            answered_at_ms: None,
             end: None,
             media: None,
+            timeline: vec![
+                TimelineEvent::new(ARRIVED_AT, CallEvent::Arrived),
+                TimelineEvent::new(
+                    ARRIVED_AT + 2,
+                    CallEvent::Decided {
+                        ranked: ranked.len() as u32,
+                        excluded: 0,
+                    },
+                ),
+            ],
         }
+    }
+
+    /// An answered, still open call: the first ranked target answered.
+    /// The terms come from a decision as the switch makes them.
+    pub fn call(&self, id: &str, plan: Plan, duplicate: bool) -> Cdr {
+        let (campaign, ranked, decision) = self.decide(plan, duplicate);
+        let first = &ranked[0];
+        let started = ANSWERED_AT - 3_000;
+        let mut cdr = self.arrived(id, plan, duplicate);
+        cdr.buyer = Some(first.buyer);
+        cdr.target = Some(first.target);
+        cdr.terms = Some(Terms::new(campaign, &decision, first));
+        cdr.answered_at_ms = Some(ANSWERED_AT);
+        cdr.attempts = vec![Attempt {
+            target: first.target,
+            started_at_ms: started,
+            ended_at_ms: None,
+            outcome: AttemptOutcome::Answered,
+        }];
+        cdr.timeline.extend([
+            TimelineEvent::new(
+                started,
+                CallEvent::AttemptStarted {
+                    n: 1,
+                    target: first.target,
+                },
+            ),
+            TimelineEvent::new(started + 100, CallEvent::AttemptRinging { n: 1 }),
+            TimelineEvent::new(ANSWERED_AT, CallEvent::Answered { n: 1 }),
+        ]);
+        cdr
     }
 
     /// The same call, ended by the caller after `connected_ms`.
     pub fn ended(&self, id: &str, plan: Plan, duplicate: bool, connected_ms: u64) -> Cdr {
-        self.call(id, plan, duplicate).closed(CallEnd {
-            ended_at_ms: ANSWERED_AT + connected_ms as i64,
+        let ended_at = ANSWERED_AT + connected_ms as i64;
+        let mut cdr = self.call(id, plan, duplicate);
+        cdr.attempts[0].ended_at_ms = Some(ended_at);
+        cdr.closed(CallEnd {
+            ended_at_ms: ended_at,
             connected: Duration::from_millis(connected_ms),
             cause: HangupCause::Bye,
             by: HungUpBy::Caller,
+        })
+    }
+
+    /// A call to the fixed campaign that no buyer answered: the ranked
+    /// targets tried in turn, each ending as `outcomes` says (two seconds
+    /// apart), then the call ended for `cause` by `by`.
+    pub fn unanswered(
+        &self,
+        id: &str,
+        outcomes: &[AttemptOutcome],
+        cause: HangupCause,
+        by: HungUpBy,
+    ) -> Cdr {
+        let (_, ranked, _) = self.decide(Plan::Fixed, false);
+        let mut cdr = self.arrived(id, Plan::Fixed, false);
+        let mut at = ARRIVED_AT + 10;
+        for (i, (outcome, r)) in outcomes.iter().zip(&ranked).enumerate() {
+            let n = i as u32 + 1;
+            let (status, why) = match outcome {
+                AttemptOutcome::Rejected { status } => (Some(*status), "rejected"),
+                AttemptOutcome::RingTimeout => (None, "ring timeout"),
+                AttemptOutcome::Unreachable => (None, "unreachable"),
+                AttemptOutcome::Cancelled => (Some(487), "caller cancelled"),
+                AttemptOutcome::Answered => panic!("an unanswered call"),
+            };
+            cdr.attempts.push(Attempt {
+                target: r.target,
+                started_at_ms: at,
+                ended_at_ms: Some(at + 2_000),
+                outcome: outcome.clone(),
+            });
+            cdr.timeline.extend([
+                TimelineEvent::new(
+                    at,
+                    CallEvent::AttemptStarted {
+                        n,
+                        target: r.target,
+                    },
+                ),
+                TimelineEvent::new(at + 100, CallEvent::AttemptRinging { n }),
+                TimelineEvent::new(
+                    at + 2_000,
+                    CallEvent::AttemptFailed {
+                        n,
+                        status,
+                        why: why.into(),
+                    },
+                ),
+            ]);
+            at += 2_000;
+        }
+        cdr.closed(CallEnd {
+            ended_at_ms: at,
+            connected: Duration::ZERO,
+            cause,
+            by,
         })
     }
 

@@ -1,6 +1,7 @@
-//! Closing a call rates it once, by the campaign's rules, on both backends.
+//! Closing a call rates it once, by the campaign's rules, on both backends;
+//! a call no buyer answered is recorded closed and moves no money.
 
-use crate::billing_fixture::{each_backend, Plan};
+use crate::billing_fixture::{each_backend, Plan, ANSWERED_AT, ARRIVED_AT};
 use dce_marketplace::billing::*;
 use dce_marketplace::domain::*;
 use dce_marketplace::store::{BillingError, Closed};
@@ -55,7 +56,11 @@ async fn billable_from_the_exact_millisecond_of_billable_after() {
         assert_eq!(data.buyers[0].balance, Money::from_minor(OPENING - 1250));
 
         let stored = b.store.cdr(&exact.id).await.unwrap().unwrap();
-        assert_eq!(stored.cdr, exact, "the record reads back as written");
+        assert_eq!(
+            stored.cdr,
+            exact.clone().rated(stored.rated_at_ms.unwrap(), &rating),
+            "the record reads back as written, rated"
+        );
         assert_eq!(stored.rating, Some(rating));
         assert!(b.store.ledger_check().await.unwrap().is_clean());
     })
@@ -176,6 +181,247 @@ async fn closing_twice_rates_once() {
             Err(BillingError::NotEnded(_))
         ));
         assert_eq!(b.count("cdrs").await, 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_call_no_buyer_answered_is_stored_closed_without_a_transaction() {
+    each_backend(|b| async move {
+        let failed = b.unanswered(
+            "all-failed",
+            &[
+                AttemptOutcome::Rejected { status: 486 },
+                AttemptOutcome::Unreachable,
+            ],
+            HangupCause::AllTargetsFailed,
+            HungUpBy::Switch,
+        );
+        assert!(!failed.is_answered());
+        let rating = failed.rate().unwrap();
+        assert_eq!(rating, Rating::NOT_BILLABLE);
+        assert!(
+            matches!(
+                b.store.open_cdr(&failed).await,
+                Err(BillingError::NotAnswered(_))
+            ),
+            "only an answered call is ever open"
+        );
+        assert_eq!(
+            b.store.close_cdr(&failed, &rating).await.unwrap(),
+            Closed::Rated {
+                rating: Rating::NOT_BILLABLE,
+                transaction: None
+            }
+        );
+        assert_eq!(
+            b.store.close_cdr(&failed, &rating).await.unwrap(),
+            Closed::AlreadyClosed,
+            "idempotent"
+        );
+
+        let stored = b.store.cdr(&failed.id).await.unwrap().unwrap();
+        let rated_at = stored.rated_at_ms.unwrap();
+        assert_eq!(stored.cdr, failed.clone().rated(rated_at, &rating));
+        assert_eq!(stored.rating, Some(Rating::NOT_BILLABLE));
+        assert_eq!((stored.cdr.buyer, stored.cdr.target), (None, None));
+        assert_eq!(stored.cdr.terms, None);
+        assert_eq!(stored.cdr.answered_at_ms, None);
+        let outcomes: Vec<_> = stored
+            .cdr
+            .attempts
+            .iter()
+            .map(|a| (a.outcome.clone(), a.ended_at_ms.is_some()))
+            .collect();
+        assert_eq!(
+            outcomes,
+            [
+                (AttemptOutcome::Rejected { status: 486 }, true),
+                (AttemptOutcome::Unreachable, true)
+            ]
+        );
+        let end = stored.cdr.end.as_ref().unwrap();
+        assert_eq!(end.cause, HangupCause::AllTargetsFailed);
+        assert_eq!(end.connected, std::time::Duration::ZERO);
+        let events: Vec<_> = stored.cdr.timeline.iter().map(|e| &e.event).collect();
+        assert_eq!(events.first(), Some(&&CallEvent::Arrived));
+        assert_eq!(
+            &events[events.len() - 2..],
+            [
+                &CallEvent::Ended {
+                    cause: HangupCause::AllTargetsFailed
+                },
+                &CallEvent::Rated {
+                    billable: false,
+                    charge: Money::ZERO
+                },
+            ]
+        );
+
+        assert_eq!(
+            b.count("ledger_transactions WHERE cdr_id IS NOT NULL")
+                .await,
+            0
+        );
+        assert_eq!(
+            b.balance(Account::Buyer(b.buyer)).await,
+            Money::from_minor(OPENING)
+        );
+        assert!(b.store.open_cdrs().await.unwrap().is_empty());
+        assert!(
+            b.store.recover_open_cdrs().await.unwrap().is_empty(),
+            "nothing to recover: an unanswered call is written closed"
+        );
+        let listed = b.store.list_cdrs(0, 10).await.unwrap();
+        assert_eq!(listed.len(), 1);
+        assert!(b.store.ledger_check().await.unwrap().is_clean());
+
+        // Half an answer is a bug, refused before the database.
+        let mut partly = b.unanswered(
+            "partly",
+            &[],
+            HangupCause::NoEligibleTarget,
+            HungUpBy::Switch,
+        );
+        partly.buyer = Some(b.buyer);
+        assert_eq!(partly.rate(), Err(RatingError::PartlyAnswered));
+        assert!(matches!(
+            b.store.close_cdr(&partly, &Rating::NOT_BILLABLE).await,
+            Err(BillingError::Rating(RatingError::PartlyAnswered))
+        ));
+        let mut connected =
+            b.unanswered("conn", &[], HangupCause::NoEligibleTarget, HungUpBy::Switch);
+        connected.end.as_mut().unwrap().connected = std::time::Duration::from_secs(1);
+        assert_eq!(connected.rate(), Err(RatingError::PartlyAnswered));
+        assert_eq!(b.count("cdrs").await, 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_call_the_caller_cancelled_while_ringing_is_recorded() {
+    each_backend(|b| async move {
+        let cancelled = b.unanswered(
+            "cancelled",
+            &[
+                AttemptOutcome::RingTimeout,
+                AttemptOutcome::Cancelled,
+            ],
+            HangupCause::CallerCancel,
+            HungUpBy::Caller,
+        );
+        let rating = cancelled.rate().unwrap();
+        assert_eq!(rating, Rating::NOT_BILLABLE);
+        assert!(matches!(
+            b.store.close_cdr(&cancelled, &rating).await.unwrap(),
+            Closed::Rated {
+                transaction: None,
+                ..
+            }
+        ));
+        let stored = b.store.cdr(&cancelled.id).await.unwrap().unwrap();
+        assert_eq!(
+            stored.cdr,
+            cancelled.clone().rated(stored.rated_at_ms.unwrap(), &rating)
+        );
+        assert_eq!(
+            stored.cdr.attempts.last().unwrap().outcome,
+            AttemptOutcome::Cancelled
+        );
+        let end = stored.cdr.end.as_ref().unwrap();
+        assert_eq!((end.cause.clone(), end.by), (HangupCause::CallerCancel, HungUpBy::Caller));
+
+        // Stored under the stable names, with no buyer and no terms.
+        let raw = b.raw().await;
+        let (cause, by, buyer, price): (String, String, Option<i64>, Option<i64>) = sqlx::query_as(
+            "SELECT hangup_cause, hung_up_by, buyer_id, price_minor FROM cdrs WHERE id = 'cancelled'",
+        )
+        .fetch_one(&raw)
+        .await
+        .unwrap();
+        raw.close().await;
+        assert_eq!(
+            (cause.as_str(), by.as_str(), buyer, price),
+            ("caller_cancel", "caller", None, None)
+        );
+        assert_eq!(b.count("ledger_transactions WHERE cdr_id IS NOT NULL").await, 0);
+        assert!(b.store.ledger_check().await.unwrap().is_clean());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_timeline_round_trips_and_ends_with_rated() {
+    each_backend(|b| async move {
+        let open = b.call("timeline", Plan::Fixed, false);
+        assert!(b.store.open_cdr(&open).await.unwrap());
+        let stored = b.store.cdr(&open.id).await.unwrap().unwrap();
+        assert_eq!(
+            stored.cdr.timeline, open.timeline,
+            "the open record's timeline"
+        );
+        assert_eq!(
+            stored.cdr.timeline.last().unwrap().event,
+            CallEvent::Answered { n: 1 }
+        );
+
+        let ended = b.ended("timeline", Plan::Fixed, false, 95_000);
+        let rating = ended.rate().unwrap();
+        b.store.close_cdr(&ended, &rating).await.unwrap();
+        let stored = b.store.cdr(&ended.id).await.unwrap().unwrap();
+        let rated_at = stored.rated_at_ms.unwrap();
+        let mut expected = open.timeline.clone();
+        expected.extend([
+            TimelineEvent::new(
+                ANSWERED_AT + 95_000,
+                CallEvent::Ended {
+                    cause: HangupCause::Bye,
+                },
+            ),
+            TimelineEvent::new(
+                rated_at,
+                CallEvent::Rated {
+                    billable: true,
+                    charge: Money::from_minor(1250),
+                },
+            ),
+        ]);
+        assert_eq!(stored.cdr.timeline, expected);
+        assert_eq!(
+            stored.cdr.timeline[0],
+            TimelineEvent::new(ARRIVED_AT, CallEvent::Arrived)
+        );
+        assert_eq!(
+            stored.cdr.attempts[0].ended_at_ms,
+            Some(ANSWERED_AT + 95_000),
+            "the answered attempt ends with the call"
+        );
+
+        // The same JSON the column holds.
+        let raw = b.raw().await;
+        let (json,): (String,) = sqlx::query_as("SELECT timeline FROM cdrs WHERE id = 'timeline'")
+            .fetch_one(&raw)
+            .await
+            .unwrap();
+        raw.close().await;
+        let events: Vec<serde_json::Value> = serde_json::from_str(&json).unwrap();
+        let tags: Vec<_> = events
+            .iter()
+            .map(|e| e["event"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            tags,
+            [
+                "arrived",
+                "decided",
+                "attempt_started",
+                "attempt_ringing",
+                "answered",
+                "ended",
+                "rated"
+            ]
+        );
+        assert_eq!(events[6]["charge"], "12.50");
     })
     .await;
 }

@@ -185,3 +185,63 @@ async fn top_ups_and_adjustments_balance_against_the_house() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_cdr_row_no_buyer_answered_can_move_no_money_nor_stay_open() {
+    each_backend(|b| async move {
+        let raw = b.raw().await;
+        // id, status, buyer, price, answered_at, connected, billable, charge, payout, margin
+        type Row = (
+            &'static str,
+            &'static str,
+            Option<i64>,
+            Option<i64>,
+            Option<i64>,
+            i64,
+            i64,
+            i64,
+            i64,
+            i64,
+        );
+        let insert = |r: Row| {
+            let raw = raw.clone();
+            async move {
+                sqlx::query(
+                    "INSERT INTO cdrs (id, seller_id, campaign_id, buyer_id, target_id, dialed, \
+                     decision, attempts, timeline, price_minor, payout_fixed_minor, billable_after_ms, \
+                     duplicate, arrived_at, answered_at, last_seen_at, ended_at, connected_ms, \
+                     hangup_cause, hung_up_by, status, billable, charge_minor, payout_minor, \
+                     margin_minor, rated_at) \
+                     VALUES ($1, 1, 1, $3, $3, 18005550100, '{}', '[]', '[]', $4, $4, $4, $4, 0, $5, 0, 1, \
+                     $6, 'all_targets_failed', 'switch', $2, $7, $8, $9, $10, 1)",
+                )
+                .bind(r.0)
+                .bind(r.1)
+                .bind(r.2)
+                .bind(r.3)
+                .bind(r.4)
+                .bind(r.5)
+                .bind(r.6)
+                .bind(r.7)
+                .bind(r.8)
+                .bind(r.9)
+                .execute(&raw)
+                .await
+            }
+        };
+        let ok = insert(("none", "closed", None, None, None, 0, 0, 0, 0, 0)).await;
+        assert!(ok.is_ok(), "an unanswered call rated zero: {ok:?}");
+        for (why, row) in [
+            ("charged", ("c", "closed", None, None, None, 0, 1, 100, 100, 0)),
+            ("connected", ("d", "closed", None, None, None, 5, 0, 0, 0, 0)),
+            ("open", ("o", "open", None, None, None, 0, 0, 0, 0, 0)),
+            ("buyer without terms", ("p", "closed", Some(1), None, Some(1), 0, 0, 0, 0, 0)),
+        ] {
+            assert!(insert(row).await.is_err(), "refused: {why}");
+        }
+        raw.close().await;
+        assert_eq!(b.count("cdrs").await, 1);
+        assert!(b.store.ledger_check().await.unwrap().is_clean());
+    })
+    .await;
+}

@@ -102,3 +102,36 @@ async fn a_full_spool_refuses_and_a_torn_record_is_dropped() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_unanswered_call_spooled_is_replayed_closed_and_moves_no_money() {
+    each_backend(|b| async move {
+        let dir = tempfile::tempdir().unwrap();
+        let spool = Spool::open(dir.path().join("cdr.spool"), 1 << 20).unwrap();
+        let cancelled = b.unanswered(
+            "cancelled",
+            &[AttemptOutcome::Cancelled],
+            HangupCause::CallerCancel,
+            HungUpBy::Caller,
+        );
+        spool.append(&cancelled).unwrap();
+        let report = spool.replay(&b.store).await.unwrap();
+        assert_eq!((report.rated, report.already_closed), (1, 0));
+        let stored = b.store.cdr(&cancelled.id).await.unwrap().unwrap();
+        assert_eq!(stored.rating, Some(Rating::NOT_BILLABLE));
+        assert!(matches!(
+            stored.cdr.timeline.last().map(|e| &e.event),
+            Some(CallEvent::Rated {
+                billable: false,
+                ..
+            })
+        ));
+        assert_eq!(
+            b.count("ledger_transactions WHERE cdr_id IS NOT NULL")
+                .await,
+            0
+        );
+        assert!(b.store.ledger_check().await.unwrap().is_clean());
+    })
+    .await;
+}

@@ -92,3 +92,50 @@ fn every_buyer_failing_gives_the_caller_480() {
         ]
     );
 }
+
+#[test]
+fn a_call_no_buyer_answered_gets_a_record_with_its_timeline() {
+    let mut sim = Sim::new(Duration::from_secs(3600));
+    sim.deliver(caller_invite(), CALLER);
+    let invite1 = sim.sent_request(BUYER1, &Method::INVITE).unwrap();
+    sim.deliver(answer(&invite1, StatusCode::RINGING, BUYER1), BUYER1);
+    sim.advance(Duration::from_secs(5));
+    let invite2 = sim.sent_request(BUYER2, &Method::INVITE).unwrap();
+    sim.deliver(answer(&invite2, StatusCode::BUSY_HERE, BUYER2), BUYER2);
+    assert_eq!(sim.cdrs.len(), 1, "written once, at the end");
+    let (what, cdr) = &sim.cdrs[0];
+    assert_eq!(*what, "close");
+    assert!(cdr.buyer.is_none() && cdr.answered_at_ms.is_none());
+    let end = cdr.end.as_ref().unwrap();
+    assert_eq!(end.cause.as_str(), "all_targets_failed");
+    let outcomes: Vec<String> = cdr
+        .attempts
+        .iter()
+        .map(|a| format!("{:?}", a.outcome))
+        .collect();
+    assert_eq!(outcomes, ["RingTimeout", "Rejected { status: 486 }"]);
+    let events: Vec<String> = cdr
+        .timeline
+        .iter()
+        .map(|e| {
+            serde_json::to_value(e).unwrap()["event"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        events,
+        [
+            "arrived",
+            "decided",
+            "attempt_started",
+            "attempt_ringing",
+            "attempt_failed",
+            "attempt_started",
+            "attempt_failed",
+            "ended"
+        ]
+    );
+    assert!(!cdr.rate().unwrap().billable());
+}
