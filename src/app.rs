@@ -110,6 +110,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
 
     let ledger = open_ledger(&config, &store).await?;
     let replayer = tokio::spawn(replay_spool(ledger.clone(), stop_rx.clone()));
+    let spool = ledger.spool.clone();
     let (switch, stats) = start_switch(&config, &shared, ledger, stop_rx.clone()).await?;
 
     let app = Router::new()
@@ -117,7 +118,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .route("/health/ready", get(ready))
         .route("/stats/switch", get(switch_stats))
         .with_state(shared.clone())
-        .layer(axum::Extension(stats));
+        .layer(axum::Extension(stats))
+        .layer(axum::Extension(spool));
     let listener = tokio::net::TcpListener::bind(config.http.listen)
         .await
         .with_context(|| format!("cannot listen on {} (http.listen)", config.http.listen))?;
@@ -345,13 +347,22 @@ async fn reload_market(shared: Shared, config: Config, mut stop: watch::Receiver
     }
 }
 
-async fn ready(State(shared): State<Shared>) -> (StatusCode, Json<serde_json::Value>) {
+async fn ready(
+    State(shared): State<Shared>,
+    axum::Extension(spool): axum::Extension<Arc<dce_marketplace::store::Spool>>,
+) -> (StatusCode, Json<serde_json::Value>) {
     let database = shared.store.market_version().await.is_ok();
     let counters = shared.counters.status();
     let body = serde_json::json!({
         "database": if database { "ok" } else { "unreachable" },
         "counters": { "backend": counters.backend, "degraded": counters.degraded },
         "market_version": shared.market.load().version(),
+        // CDRs waiting for the database: bytes > 0 means billing is behind.
+        "spool": {
+            "bytes": spool.stats().bytes,
+            "spooled": spool.stats().spooled,
+            "replayed": spool.stats().replayed,
+        },
     });
     let status = if database {
         StatusCode::OK

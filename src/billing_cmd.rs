@@ -11,6 +11,21 @@ pub enum LedgerCommand {
     /// Verify every transaction sums to zero and every cached balance
     /// equals its postings; exits non-zero otherwise.
     Check,
+    /// Credit a buyer's prepaid balance (a posting from the house, with a reason and an actor).
+    TopUp {
+        /// The buyer's name.
+        #[arg(long)]
+        buyer: String,
+        /// The amount, e.g. 250.00.
+        #[arg(long)]
+        amount: String,
+        /// Why (shown in the ledger).
+        #[arg(long)]
+        reason: String,
+        /// Who (shown in the ledger).
+        #[arg(long, default_value = "operator")]
+        actor: String,
+    },
     /// Every account's balance, from its postings.
     Balances {
         /// Print JSON instead of a table.
@@ -50,6 +65,23 @@ pub async fn ledger(config: &Config, command: LedgerCommand) -> anyhow::Result<E
             }
             println!("LEDGER PROBLEMS:\n{report:#?}");
             Ok(ExitCode::from(1))
+        }
+        LedgerCommand::TopUp {
+            buyer,
+            amount,
+            reason,
+            actor,
+        } => {
+            let amount = dce_marketplace::domain::Money::parse(&amount)
+                .map_err(|e| anyhow::anyhow!("--amount {amount:?}: {e}"))?;
+            let store = app::open_store(config).await?;
+            let id = store
+                .buyer_id(&buyer)
+                .await?
+                .with_context(|| format!("--buyer {buyer:?}: no such buyer"))?;
+            let tx = store.top_up(id, amount, &reason, &actor).await?;
+            println!("{buyer} credited {amount} (ledger transaction {tx})");
+            Ok(ExitCode::SUCCESS)
         }
         LedgerCommand::Balances { json } => {
             let store = app::open_store(config).await?;

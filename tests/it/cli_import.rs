@@ -83,3 +83,45 @@ fn flags_override_environment_which_overrides_the_file() {
     );
     assert!(!s.path("from-file.db").exists());
 }
+
+#[test]
+fn a_top_up_moves_a_buyers_balance_through_the_ledger() {
+    let s = Scratch::new();
+    assert!(s.dce(&["import", EXAMPLE]).status.success());
+    let out = s.dce(&[
+        "ledger",
+        "top-up",
+        "--buyer",
+        "callcenter-b",
+        "--amount",
+        "25.50",
+        "--reason",
+        "wire 1234",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let balances: serde_json::Value =
+        serde_json::from_str(&stdout(&s.dce(&["ledger", "balances", "--json"]))).unwrap();
+    let b = balances
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["account"] == "buyer:2")
+        .unwrap();
+    assert_eq!(b["balance"], "275.50", "250.00 opening + 25.50");
+    assert!(s.dce(&["ledger", "check"]).status.success());
+    let bad = s.dce(&[
+        "ledger",
+        "top-up",
+        "--buyer",
+        "callcenter-b",
+        "--amount",
+        "-1.00",
+        "--reason",
+        "x",
+    ]);
+    assert!(!bad.status.success());
+    let unknown = s.dce(&[
+        "ledger", "top-up", "--buyer", "nobody", "--amount", "1.00", "--reason", "x",
+    ]);
+    assert!(stderr(&unknown).contains("no such buyer"));
+}

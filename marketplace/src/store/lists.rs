@@ -90,6 +90,15 @@ impl Store {
         Ok(())
     }
 
+    /// The id of a buyer by name.
+    pub async fn buyer_id(&self, name: &str) -> Result<Option<crate::domain::BuyerId>, StoreError> {
+        let row: Option<(i64,)> = sqlx::query_as("SELECT id FROM buyers WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| crate::domain::BuyerId(r.0)))
+    }
+
     /// The id of a campaign by name.
     pub async fn campaign_id(&self, name: &str) -> Result<Option<CampaignId>, StoreError> {
         let row: Option<(i64,)> = sqlx::query_as("SELECT id FROM campaigns WHERE name = $1")
