@@ -374,11 +374,11 @@ impl SwitchCore {
             ];
             let (status, reason) = if known.contains(&method) {
                 (
-                    StatusCode::new(405).unwrap_or(StatusCode::NOT_IMPLEMENTED),
+                    StatusCode::new(405).unwrap_or(StatusCode::UNIMPLEMENTED),
                     "Method Not Allowed",
                 )
             } else {
-                (StatusCode::NOT_IMPLEMENTED, "Not Implemented")
+                (StatusCode::UNIMPLEMENTED, "Not Implemented")
             };
             let mut r = Response::for_request(&request, status, reason);
             let _ = r.set_to_tag(&legs::token());
@@ -961,31 +961,44 @@ impl SwitchCore {
     }
 
     fn cancel_live_attempt(&mut self, now: Instant, id: CallId) {
+        if let Some(i) = self.calls.get(&id).and_then(Call::live_attempt) {
+            self.cancel_attempt(now, id, i, AttemptState::Cancelled, "caller_cancel");
+        }
+    }
+
+    /// Gives up on a ringing attempt: its slot back, a CANCEL to the buyer
+    /// (a 200 that crosses it is ACKed and hung up), and a note of why.
+    fn cancel_attempt(
+        &mut self,
+        now: Instant,
+        id: CallId,
+        i: usize,
+        state: AttemptState,
+        why: &str,
+    ) {
         let Some(call) = self.calls.get_mut(&id) else {
             return;
         };
-        if let Some(i) = call.live_attempt() {
-            call.attempts[i].state = AttemptState::Cancelled;
-            let at = wall_ms(self.config.epoch, now);
-            call.attempts[i].ended_ms = Some(at);
-            note(
-                call,
-                at,
-                CallEvent::AttemptFailed {
-                    n: i as u32,
-                    status: None,
-                    why: "caller_cancel".into(),
-                },
-            );
-            if let Some(slot) = call.attempts[i].slot.take() {
-                self.jobs.push_back(Job::Release {
-                    slot,
-                    answered: false,
-                });
-            }
-            if let Some(key) = call.attempts[i].key.clone() {
-                let _ = self.tsx.cancel(now, &key);
-            }
+        call.attempts[i].state = state;
+        let at = wall_ms(self.config.epoch, now);
+        call.attempts[i].ended_ms = Some(at);
+        note(
+            call,
+            at,
+            CallEvent::AttemptFailed {
+                n: i as u32,
+                status: None,
+                why: why.into(),
+            },
+        );
+        if let Some(slot) = call.attempts[i].slot.take() {
+            self.jobs.push_back(Job::Release {
+                slot,
+                answered: false,
+            });
+        }
+        if let Some(key) = call.attempts[i].key.clone() {
+            let _ = self.tsx.cancel(now, &key);
         }
     }
 
@@ -1193,27 +1206,13 @@ impl SwitchCore {
                 );
                 if live && call.phase == Phase::Calling {
                     tracing::debug!(call = id, attempt, "ring timeout; next target");
-                    call.attempts[attempt].state = AttemptState::RingTimeout;
-                    let at = wall_ms(self.config.epoch, now);
-                    call.attempts[attempt].ended_ms = Some(at);
-                    note(
-                        call,
-                        at,
-                        CallEvent::AttemptFailed {
-                            n: attempt as u32,
-                            status: None,
-                            why: "ring_timeout".into(),
-                        },
+                    self.cancel_attempt(
+                        now,
+                        id,
+                        attempt,
+                        AttemptState::RingTimeout,
+                        "ring_timeout",
                     );
-                    if let Some(slot) = call.attempts[attempt].slot.take() {
-                        self.jobs.push_back(Job::Release {
-                            slot,
-                            answered: false,
-                        });
-                    }
-                    if let Some(key) = call.attempts[attempt].key.clone() {
-                        let _ = self.tsx.cancel(now, &key);
-                    }
                     self.next_attempt(now, id);
                 }
             }

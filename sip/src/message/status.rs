@@ -39,7 +39,7 @@ impl StatusCode {
     /// 500 Server Internal Error.
     pub const SERVER_INTERNAL_ERROR: StatusCode = StatusCode(500);
     /// 501 Not Implemented.
-    pub const NOT_IMPLEMENTED: StatusCode = StatusCode(501);
+    pub const UNIMPLEMENTED: StatusCode = StatusCode(501);
     /// 503 Service Unavailable.
     pub const SERVICE_UNAVAILABLE: StatusCode = StatusCode(503);
     /// 505 Version Not Supported.
