@@ -310,7 +310,7 @@ impl SwitchCore {
                     tracing::debug!(call, "no ACK for a final response");
                 }
             }
-            Event::StrayResponse { response, peer } => self.on_stray(now, response, peer),
+            Event::StrayResponse { response, .. } => self.on_stray(now, response),
         }
     }
 
@@ -342,7 +342,7 @@ impl SwitchCore {
             .ok()
             .is_some_and(|to| to.tag().is_some());
         if in_dialog {
-            return self.on_in_dialog(now, key, request, peer);
+            return self.on_in_dialog(now, key, request);
         }
         if let Some(refusal) = uas_checks(&request) {
             let mut r =
@@ -900,9 +900,10 @@ impl SwitchCore {
         }
     }
 
-    fn on_stray(&mut self, now: Instant, response: Response, peer: Peer) {
-        // A 2xx retransmission for an attempt whose transaction is gone: ACK
-        // it again, and BYE it when DCE no longer wants that leg.
+    /// A 2xx that matches no transaction any more (its attempt timed out,
+    /// or it is a late retransmission): ACK it, and BYE the leg unless it
+    /// is the call's connected one.
+    fn on_stray(&mut self, now: Instant, response: Response) {
         if !response.status().is_success() {
             return;
         }
@@ -912,14 +913,28 @@ impl SwitchCore {
         let Some((id, Leg::B(i))) = self.by_call_id.get(call_id).copied() else {
             return;
         };
-        let _ = (now, peer);
         let Some(call) = self.calls.get_mut(&id) else {
             return;
         };
-        if let Some(dialog) = call.attempts[i].dialog.as_mut() {
-            if let Ok(ack) = dialog.request(Method::ACK, &self.local, Some(1)) {
-                let p = dialog.peer;
-                self.tsx.send_stateless(Message::Request(ack), p);
+        let connected = call.answered.is_some_and(|(a, _)| a == i) && call.is_up();
+        let attempt = &mut call.attempts[i];
+        let dialog = match (&mut attempt.dialog, &attempt.invite, attempt.peer) {
+            (Some(d), _, _) => Some(d.clone()),
+            (None, Some(invite), Some(peer)) => legs::b_dialog(invite, &response, peer).ok(),
+            _ => None,
+        };
+        let Some(mut dialog) = dialog else {
+            return;
+        };
+        let peer = dialog.peer;
+        if let Ok(ack) = dialog.request(Method::ACK, &self.local, Some(1)) {
+            self.tsx.send_stateless(Message::Request(ack), peer);
+        }
+        if !connected && attempt.dialog.is_none() {
+            attempt.dialog = Some(dialog.clone());
+            if let Ok(bye) = dialog.request(Method::BYE, &self.local, None) {
+                let k = self.tsx.send_request(now, bye, peer);
+                self.by_client.insert(k, Purpose::Bye(id));
             }
         }
     }
@@ -1002,7 +1017,7 @@ impl SwitchCore {
         }
     }
 
-    fn on_in_dialog(&mut self, now: Instant, key: ServerKey, request: Request, peer: Peer) {
+    fn on_in_dialog(&mut self, now: Instant, key: ServerKey, request: Request) {
         let found = request
             .headers()
             .call_id()
@@ -1012,7 +1027,6 @@ impl SwitchCore {
         let Some((id, leg)) = found else {
             return self.reply(now, &key, &request, StatusCode::CALL_DOES_NOT_EXIST);
         };
-        let _ = peer;
         let method = request.method().clone();
         let up = self.calls.get(&id).is_some_and(|c| c.is_up());
         if !up {

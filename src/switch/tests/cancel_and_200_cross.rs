@@ -96,3 +96,33 @@ fn a_cancel_while_deciding_never_reaches_a_buyer() {
         "{sent:?}"
     );
 }
+
+#[test]
+fn a_200_long_after_its_transaction_ended_is_acked_and_hung_up() {
+    let mut sim = Sim::new(Duration::from_secs(3600));
+    sim.deliver(caller_invite(), CALLER);
+    let invite1 = sim.sent_request(BUYER1, &Method::INVITE).unwrap();
+    // Buyer 1 stays silent: ring timeout, buyer 2 answers, buyer 1's
+    // INVITE transaction times out (Timer B) long after.
+    sim.advance(Duration::from_secs(5));
+    let invite2 = sim.sent_request(BUYER2, &Method::INVITE).unwrap();
+    sim.deliver(answer(&invite2, StatusCode::OK, BUYER2), BUYER2);
+    let ok = ok_to_caller(&sim);
+    sim.deliver(caller_ack(&ok), CALLER);
+    sim.advance(Duration::from_secs(40));
+    sim.take();
+    sim.deliver(answer(&invite1, StatusCode::OK, BUYER1), BUYER1);
+    let sent = sim.take();
+    assert!(
+        sent.contains(&(BUYER1.into(), "ACK sip:buyer@10.0.0.2:5060 SIP/2.0".into())),
+        "{sent:?}"
+    );
+    assert!(
+        sent.contains(&(BUYER1.into(), "BYE sip:buyer@10.0.0.2:5060 SIP/2.0".into())),
+        "{sent:?}"
+    );
+    assert!(
+        !sent.iter().any(|(to, _)| to == CALLER || to == BUYER2),
+        "the connected call is untouched: {sent:?}"
+    );
+}
