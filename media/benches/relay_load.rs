@@ -1,0 +1,826 @@
+//! RTP relay load benchmark: DCE's relay against rtpengine, same run.
+//!
+//! For each relay (`direct` = no relay, the loopback baseline; `dce`;
+//! `rtpengine`) and each call count N it sets up N relay sessions, then
+//! sends 160-byte G.711 RTP (20 ms, 50 packets/s) from a caller socket
+//! and from a buyer socket per call, in both directions, and reports loss,
+//! one-way latency (hdrhistogram; "added" = relay minus the `direct`
+//! baseline at the same N) and the relay process's CPU (utime + stime from
+//! `/proc/PID/stat` over the measured window).
+//!
+//! Both relays run in their own process so their CPU is measured alike:
+//! DCE's as this same binary in `--serve-relay` mode (a tokio runtime
+//! hosting a `MediaEngine`, set up over a line protocol on stdin/stdout),
+//! rtpengine as `rtpengine --table=-1` (userspace forwarding) driven over
+//! its ng control protocol.
+//!
+//! Load generator: one sender thread ticking every 1 ms (call i sends in
+//! the tick i mod 20, both directions, so the load is smooth), one
+//! receiver thread polling a few shared sockets (`SOCKETS` per side; calls
+//! share them, and relays latch per session, so this is legitimate). Each
+//! payload carries the send instant, call index, direction and a
+//! "measured" flag (set after the warm-up).
+//!
+//! `cargo bench -p dce-media --bench relay_load -- --calls "250 500" --secs 10`
+//! (`scripts/load/rtp.sh` runs the whole table). Only 127.0.0.1 is used;
+//! every loop is bounded by the step's duration.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Write};
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, UdpSocket};
+use std::os::fd::AsRawFd;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use hdrhistogram::Histogram;
+
+/// Generator sockets per side (caller, buyer); calls share them round-robin.
+const SOCKETS: usize = 8;
+/// First generator port (callers), buyers at `+ 100`.
+const GEN_PORT: u16 = 11_000;
+/// DCE relay port range (the child's `MediaConfig::ports`).
+const DCE_PORTS: (u16, u16) = (20_000, 39_999);
+/// rtpengine port range.
+const RTPENGINE_PORTS: (u16, u16) = (40_000, 59_999);
+const NG_ADDR: &str = "127.0.0.1:22223";
+/// 12-byte RTP header + 160 bytes of G.711 (20 ms at 8 kHz).
+const PACKET: usize = 172;
+const TICK: Duration = Duration::from_millis(1);
+const PTIME_TICKS: usize = 20;
+
+fn epoch() -> Instant {
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    *EPOCH.get_or_init(Instant::now)
+}
+
+fn now_ns() -> u64 {
+    epoch().elapsed().as_nanos() as u64
+}
+
+fn main() {
+    epoch();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(at) = args.iter().position(|a| a == "--serve-relay") {
+        serve_relay(args.get(at + 1).and_then(|w| w.parse().ok()).unwrap_or(0));
+        return;
+    }
+    let mut calls = vec![250usize, 500, 1000];
+    let mut relays = vec![
+        "direct".to_owned(),
+        "dce".to_owned(),
+        "rtpengine".to_owned(),
+    ];
+    let mut secs = 10u64;
+    let mut warmup = 2u64;
+    let mut rtpengine = "rtpengine".to_owned();
+    let mut dce_workers = 0usize;
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let mut value = || it.next().cloned().expect("missing value");
+        match arg.as_str() {
+            "--calls" => {
+                calls = value()
+                    .split([' ', ','])
+                    .filter(|s| !s.is_empty())
+                    .map(|s| s.parse().expect("--calls: numbers"))
+                    .collect()
+            }
+            "--relays" => relays = value().split(',').map(str::to_owned).collect(),
+            "--secs" => secs = value().parse().expect("--secs"),
+            "--warmup" => warmup = value().parse().expect("--warmup"),
+            "--rtpengine" => rtpengine = value(),
+            // Diagnostic: DCE relay runtime workers (0: tokio's default, one
+            // per core, as `src/main.rs` builds it).
+            "--dce-workers" => dce_workers = value().parse().expect("--dce-workers"),
+            // `cargo bench` passes `--bench`.
+            "--bench" => {}
+            other => panic!("unknown argument {other}"),
+        }
+    }
+    let ticks_per_sec = clock_ticks();
+    println!(
+        "# {secs} s measured after {warmup} s warm-up per step; 50 pps per direction per call; \
+         latency added = relay minus direct at the same N"
+    );
+    println!(
+        "| relay | calls | pps (in) | sent | lost | loss % | p50 / p99 / p99.9 one-way | \
+         added p50 / p99 | relay CPU % | µs CPU / packet | gen CPU % | load avg |"
+    );
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    for &n in &calls {
+        let mut baseline: Option<(u64, u64)> = None;
+        for relay in &relays {
+            let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+            let load = load
+                .split_whitespace()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" ");
+            let result = run_step(
+                relay,
+                n,
+                secs,
+                warmup,
+                &rtpengine,
+                dce_workers,
+                ticks_per_sec,
+            );
+            let r = match result {
+                Ok(r) => r,
+                Err(e) => {
+                    println!("| {relay} | {n} | error: {e} | | | | | | | | | {load} |");
+                    continue;
+                }
+            };
+            let (p50, p99, p999) = (
+                r.latency.value_at_quantile(0.5),
+                r.latency.value_at_quantile(0.99),
+                r.latency.value_at_quantile(0.999),
+            );
+            if relay == "direct" {
+                baseline = Some((p50, p99));
+            }
+            let added = match baseline {
+                Some((b50, b99)) if relay != "direct" => format!(
+                    "{} / {} µs",
+                    us(p50.saturating_sub(b50)),
+                    us(p99.saturating_sub(b99))
+                ),
+                _ => "–".to_owned(),
+            };
+            let lost = r.sent.saturating_sub(r.received);
+            let loss = if r.sent == 0 {
+                0.0
+            } else {
+                lost as f64 * 100.0 / r.sent as f64
+            };
+            let (cpu, per_packet) = match r.relay_cpu {
+                Some(cpu_s) => (
+                    format!("{:.1}", cpu_s * 100.0 / r.window_s),
+                    format!("{:.2}", cpu_s * 1e6 / r.sent.max(1) as f64),
+                ),
+                None => ("–".to_owned(), "–".to_owned()),
+            };
+            println!(
+                "| {relay} | {n} | {:.0} | {} | {} | {:.4} | {} / {} / {} µs | {added} | {cpu} | {per_packet} | {:.1} | {load} |",
+                r.sent as f64 / r.window_s,
+                r.sent,
+                lost,
+                loss,
+                us(p50),
+                us(p99),
+                us(p999),
+                r.gen_cpu * 100.0 / r.window_s,
+            );
+            if r.send_errors + r.misrouted > 0 {
+                println!(
+                    "#   {relay} N={n}: generator send errors {}, misrouted {}",
+                    r.send_errors, r.misrouted
+                );
+            }
+        }
+    }
+}
+
+fn us(ns: u64) -> String {
+    format!("{:.0}", ns as f64 / 1000.0)
+}
+
+struct StepResult {
+    sent: u64,
+    received: u64,
+    send_errors: u64,
+    misrouted: u64,
+    latency: Histogram<u64>,
+    /// Relay process CPU seconds over the window; `None` for `direct`.
+    relay_cpu: Option<f64>,
+    gen_cpu: f64,
+    window_s: f64,
+}
+
+/// The relay under test: destinations per call, and a process to measure.
+struct Relay {
+    /// Where call i's caller sends (relay's caller-facing port).
+    caller_dst: Vec<SocketAddr>,
+    /// Where call i's buyer sends.
+    buyer_dst: Vec<SocketAddr>,
+    process: Option<Child>,
+    ng: Option<NgClient>,
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        if let Some(ng) = &self.ng {
+            for i in 0..self.caller_dst.len() {
+                let _ = ng.delete(i);
+            }
+        }
+        if let Some(child) = &mut self.process {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+fn bind_gen(port: u16) -> std::io::Result<UdpSocket> {
+    let s = UdpSocket::bind(SocketAddrV4::new(Ipv4Addr::LOCALHOST, port))?;
+    set_buffers(&s, 16 << 20);
+    s.set_nonblocking(true)?;
+    Ok(s)
+}
+
+/// Big socket buffers for the generator's shared sockets (root: FORCE
+/// ignores rmem_max; otherwise capped silently).
+fn set_buffers(s: &UdpSocket, bytes: i32) {
+    for opt in [
+        libc::SO_RCVBUFFORCE,
+        libc::SO_SNDBUFFORCE,
+        libc::SO_RCVBUF,
+        libc::SO_SNDBUF,
+    ] {
+        // SAFETY: valid fd, pointer to a live i32 of the given length.
+        unsafe {
+            libc::setsockopt(
+                s.as_raw_fd(),
+                libc::SOL_SOCKET,
+                opt,
+                (&bytes as *const i32).cast(),
+                std::mem::size_of::<i32>() as libc::socklen_t,
+            );
+        }
+    }
+}
+
+fn run_step(
+    relay: &str,
+    n: usize,
+    secs: u64,
+    warmup: u64,
+    rtpengine: &str,
+    dce_workers: usize,
+    ticks_per_sec: f64,
+) -> Result<StepResult, String> {
+    let callers: Vec<UdpSocket> = (0..SOCKETS)
+        .map(|j| bind_gen(GEN_PORT + j as u16))
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("bind generator: {e}"))?;
+    let buyers: Vec<UdpSocket> = (0..SOCKETS)
+        .map(|j| bind_gen(GEN_PORT + 100 + j as u16))
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("bind generator: {e}"))?;
+    let caller_addr = |i: usize| callers[i % SOCKETS].local_addr().unwrap();
+    let buyer_addr = |i: usize| buyers[i % SOCKETS].local_addr().unwrap();
+
+    let mut setup = match relay {
+        "direct" => Relay {
+            caller_dst: (0..n).map(buyer_addr).collect(),
+            buyer_dst: (0..n).map(caller_addr).collect(),
+            process: None,
+            ng: None,
+        },
+        "dce" => setup_dce(n, dce_workers, &caller_addr, &buyer_addr)?,
+        "rtpengine" => setup_rtpengine(n, rtpengine, &caller_addr, &buyer_addr)?,
+        other => return Err(format!("unknown relay {other}")),
+    };
+    let pid = setup.process.as_ref().map(Child::id);
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let receiver = {
+        let socks: Vec<UdpSocket> = callers
+            .iter()
+            .chain(&buyers)
+            .map(|s| s.try_clone().unwrap())
+            .collect();
+        let stop = Arc::clone(&stop);
+        thread::spawn(move || receive(socks, stop))
+    };
+    let total_ticks = (warmup + secs) as usize * 1000;
+    let warmup_ticks = warmup as usize * 1000;
+    let start = Instant::now() + Duration::from_millis(50);
+    let sender = {
+        let callers: Vec<UdpSocket> = callers.iter().map(|s| s.try_clone().unwrap()).collect();
+        let buyers: Vec<UdpSocket> = buyers.iter().map(|s| s.try_clone().unwrap()).collect();
+        let caller_dst = std::mem::take(&mut setup.caller_dst);
+        let buyer_dst = std::mem::take(&mut setup.buyer_dst);
+        thread::spawn(move || {
+            let r = send(
+                &callers,
+                &buyers,
+                &caller_dst,
+                &buyer_dst,
+                start,
+                total_ticks,
+                warmup_ticks,
+            );
+            (r, caller_dst, buyer_dst)
+        })
+    };
+    // The measured window: warm-up end to last send.
+    let window_start = start + TICK * warmup_ticks as u32;
+    let window_end = start + TICK * total_ticks as u32;
+    thread::sleep(window_start.saturating_duration_since(Instant::now()));
+    let relay_cpu0 = pid.map(|p| proc_cpu(p, ticks_per_sec));
+    let gen_cpu0 = proc_cpu(std::process::id(), ticks_per_sec);
+    thread::sleep(window_end.saturating_duration_since(Instant::now()));
+    let relay_cpu1 = pid.map(|p| proc_cpu(p, ticks_per_sec));
+    let gen_cpu1 = proc_cpu(std::process::id(), ticks_per_sec);
+    let ((sent, send_errors), caller_dst, buyer_dst) = sender.join().expect("sender");
+    // A generator that fell behind stretched the window: say so.
+    let lag = Instant::now().saturating_duration_since(window_end);
+    if lag > Duration::from_millis(50) {
+        println!(
+            "#   {relay} N={n}: generator {} ms behind schedule",
+            lag.as_millis()
+        );
+    }
+    setup.caller_dst = caller_dst;
+    setup.buyer_dst = buyer_dst;
+    // Let in-flight packets arrive (anything later than this is lost).
+    thread::sleep(Duration::from_millis(500));
+    stop.store(true, Ordering::Relaxed);
+    let (received, misrouted, latency) = receiver.join().expect("receiver");
+    drop(setup);
+    Ok(StepResult {
+        sent,
+        received,
+        send_errors,
+        misrouted,
+        latency,
+        relay_cpu: relay_cpu0.zip(relay_cpu1).map(|(a, b)| b - a),
+        gen_cpu: gen_cpu1 - gen_cpu0,
+        window_s: secs as f64,
+    })
+}
+
+/// Sends for `total_ticks` ms; returns (measured packets sent, send errors).
+fn send(
+    callers: &[UdpSocket],
+    buyers: &[UdpSocket],
+    caller_dst: &[SocketAddr],
+    buyer_dst: &[SocketAddr],
+    start: Instant,
+    total_ticks: usize,
+    warmup_ticks: usize,
+) -> (u64, u64) {
+    let n = caller_dst.len();
+    let mut packet = [0xffu8; PACKET];
+    packet[0] = 0x80; // V=2
+    packet[1] = 0; // PT 0, PCMU
+    let mut sent = 0u64;
+    let mut errors = 0u64;
+    for tick in 0..total_ticks {
+        let at = start + TICK * tick as u32;
+        let wait = at.saturating_duration_since(Instant::now());
+        if !wait.is_zero() {
+            thread::sleep(wait);
+        }
+        let measured = tick >= warmup_ticks;
+        let seq = (tick / PTIME_TICKS) as u32;
+        for i in (tick % PTIME_TICKS..n).step_by(PTIME_TICKS) {
+            for dir in 0..2u8 {
+                let (sock, dst) = if dir == 0 {
+                    (&callers[i % SOCKETS], caller_dst[i])
+                } else {
+                    (&buyers[i % SOCKETS], buyer_dst[i])
+                };
+                packet[2..4].copy_from_slice(&(seq as u16).to_be_bytes());
+                packet[4..8].copy_from_slice(&(seq.wrapping_mul(160)).to_be_bytes());
+                packet[8..12].copy_from_slice(&((i as u32) * 2 + u32::from(dir)).to_be_bytes());
+                packet[16..20].copy_from_slice(&(i as u32).to_be_bytes());
+                packet[20] = dir;
+                packet[21] = u8::from(measured);
+                packet[22..30].copy_from_slice(&now_ns().to_be_bytes());
+                match sock.send_to(&packet, dst) {
+                    Ok(_) if measured => sent += 1,
+                    Ok(_) => {}
+                    Err(_) => {
+                        errors += 1;
+                        if measured {
+                            sent += 1;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    (sent, errors)
+}
+
+/// Receives until `stop`; returns (measured received, misrouted, latency ns).
+fn receive(socks: Vec<UdpSocket>, stop: Arc<AtomicBool>) -> (u64, u64, Histogram<u64>) {
+    let mut hist = Histogram::<u64>::new_with_bounds(1_000, 60_000_000_000, 3).unwrap();
+    let mut fds: Vec<libc::pollfd> = socks
+        .iter()
+        .map(|s| libc::pollfd {
+            fd: s.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        })
+        .collect();
+    let mut buf = [0u8; 2048];
+    let (mut received, mut misrouted) = (0u64, 0u64);
+    while !stop.load(Ordering::Relaxed) {
+        // SAFETY: `fds` is a live slice of pollfd of the given length.
+        let ready = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, 50) };
+        if ready <= 0 {
+            continue;
+        }
+        for (k, fd) in fds.iter().enumerate() {
+            if fd.revents == 0 {
+                continue;
+            }
+            // Sockets 0..SOCKETS are callers (they receive dir 1).
+            let expect_dir = u8::from(k < SOCKETS);
+            while let Ok((len, _)) = socks[k].recv_from(&mut buf) {
+                let now = now_ns();
+                if len != PACKET {
+                    misrouted += 1;
+                    continue;
+                }
+                if buf[20] != expect_dir {
+                    misrouted += 1;
+                }
+                if buf[21] == 1 {
+                    received += 1;
+                    let sent = u64::from_be_bytes(buf[22..30].try_into().unwrap());
+                    hist.saturating_record(now.saturating_sub(sent).max(1_000));
+                }
+            }
+        }
+    }
+    (received, misrouted, hist)
+}
+
+/// utime + stime of a process, in seconds.
+fn proc_cpu(pid: u32, ticks_per_sec: f64) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let Some((_, rest)) = stat.rsplit_once(") ") else {
+        return 0.0;
+    };
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // Fields 14 and 15 of stat(5); `rest` starts at field 3.
+    let ticks: u64 =
+        fields[11].parse::<u64>().unwrap_or(0) + fields[12].parse::<u64>().unwrap_or(0);
+    ticks as f64 / ticks_per_sec
+}
+
+fn clock_ticks() -> f64 {
+    // SAFETY: sysconf has no preconditions.
+    let t = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    if t > 0 {
+        t as f64
+    } else {
+        100.0
+    }
+}
+
+fn sdp(addr: SocketAddr) -> String {
+    format!(
+        "v=0\r\no=- 1 1 IN IP4 {ip}\r\ns=load\r\nc=IN IP4 {ip}\r\nt=0 0\r\n\
+         m=audio {port} RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=ptime:20\r\na=sendrecv\r\n",
+        ip = addr.ip(),
+        port = addr.port()
+    )
+}
+
+fn sdp_port(sdp: &[u8]) -> Option<u16> {
+    let text = std::str::from_utf8(sdp).ok()?;
+    let line = text.lines().find(|l| l.starts_with("m=audio "))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+// ---- DCE: the relay in a child process -------------------------------
+
+fn setup_dce(
+    n: usize,
+    workers: usize,
+    caller_addr: &dyn Fn(usize) -> SocketAddr,
+    buyer_addr: &dyn Fn(usize) -> SocketAddr,
+) -> Result<Relay, String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let mut child = Command::new(exe)
+        .args(["--serve-relay", &workers.to_string()])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("spawn relay: {e}"))?;
+    let mut input: ChildStdin = child.stdin.take().unwrap();
+    let mut output = BufReader::new(child.stdout.take().unwrap());
+    let mut relay = Relay {
+        caller_dst: Vec::with_capacity(n),
+        buyer_dst: Vec::with_capacity(n),
+        process: Some(child),
+        ng: None,
+    };
+    let mut line = String::new();
+    for i in 0..n {
+        writeln!(input, "alloc {i} {} {}", caller_addr(i), buyer_addr(i))
+            .map_err(|e| e.to_string())?;
+        line.clear();
+        output.read_line(&mut line).map_err(|e| e.to_string())?;
+        let mut words = line.split_whitespace();
+        if words.next() != Some("ok") {
+            return Err(format!("dce alloc {i}: {}", line.trim()));
+        }
+        let port = |w: Option<&str>| -> Result<SocketAddr, String> {
+            let p: u16 = w.and_then(|w| w.parse().ok()).ok_or("bad reply")?;
+            Ok(SocketAddr::from((Ipv4Addr::LOCALHOST, p)))
+        };
+        relay.caller_dst.push(port(words.next())?);
+        relay.buyer_dst.push(port(words.next())?);
+    }
+    // The child's stdin stays open (in `input`, dropped here closes it, and
+    // the child keeps serving until killed).
+    std::mem::forget(input);
+    Ok(relay)
+}
+
+/// `--serve-relay`: a MediaEngine on a multi-thread tokio runtime (as the
+/// switch runs it), set up over stdin: `alloc ID CALLER_ADDR BUYER_ADDR`
+/// → `ok CALLER_FACING_PORT BUYER_FACING_PORT`. Runs until killed.
+fn serve_relay(workers: usize) {
+    use dce_media::{CallId, Leg, MediaConfig, MediaEngine};
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if workers > 0 {
+        builder.worker_threads(workers);
+    }
+    let runtime = builder.enable_all().build().expect("runtime");
+    let _guard = runtime.enter();
+    let config = MediaConfig {
+        bind: Ipv4Addr::LOCALHOST.into(),
+        advertise: Ipv4Addr::LOCALHOST.into(),
+        ports: DCE_PORTS.0..=DCE_PORTS.1,
+        max_sessions: 10_000,
+        ..MediaConfig::default()
+    };
+    let (engine, mut events) = MediaEngine::new(config, 1024);
+    runtime.spawn(async move { while events.recv().await.is_some() {} });
+    let stdin = std::io::stdin();
+    let mut stdout = std::io::stdout().lock();
+    for line in stdin.lock().lines() {
+        let Ok(line) = line else { break };
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let reply = match words.as_slice() {
+            ["alloc", id, caller, buyer] => {
+                let call = CallId::from(*id);
+                let caller: SocketAddr = caller.parse().expect("caller addr");
+                let buyer: SocketAddr = buyer.parse().expect("buyer addr");
+                engine
+                    .allocate_session(call.clone())
+                    .and_then(|ports| {
+                        engine.anchor_sdp(&call, Leg::Caller, sdp(caller).as_bytes())?;
+                        engine.anchor_sdp(&call, Leg::Buyer, sdp(buyer).as_bytes())?;
+                        Ok(ports)
+                    })
+                    .map(|p| format!("ok {} {}", p.caller.rtp, p.buyer.rtp))
+                    .unwrap_or_else(|e| format!("err {e}"))
+            }
+            _ => "err unknown command".to_owned(),
+        };
+        let _ = writeln!(stdout, "{reply}");
+        let _ = stdout.flush();
+    }
+    // stdin closed: keep relaying until killed.
+    loop {
+        thread::sleep(Duration::from_secs(3600));
+    }
+}
+
+// ---- rtpengine over the ng protocol ----------------------------------
+
+fn setup_rtpengine(
+    n: usize,
+    binary: &str,
+    caller_addr: &dyn Fn(usize) -> SocketAddr,
+    buyer_addr: &dyn Fn(usize) -> SocketAddr,
+) -> Result<Relay, String> {
+    let log = std::fs::File::create("/tmp/relay_load-rtpengine.log").map_err(|e| e.to_string())?;
+    let child = Command::new(binary)
+        .args([
+            "--config-file=none",
+            "--table=-1",
+            "--interface=127.0.0.1",
+            &format!("--listen-ng={NG_ADDR}"),
+            &format!("--port-min={}", RTPENGINE_PORTS.0),
+            &format!("--port-max={}", RTPENGINE_PORTS.1),
+            "--foreground",
+            "--log-stderr",
+            "--log-level=4",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .map_err(|e| format!("spawn rtpengine: {e}"))?;
+    let mut relay = Relay {
+        caller_dst: Vec::with_capacity(n),
+        buyer_dst: Vec::with_capacity(n),
+        process: Some(child),
+        ng: None,
+    };
+    let ng = NgClient::new()?;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while ng.command(&[("command", B::s("ping"))]).is_err() {
+        if Instant::now() > deadline {
+            return Err("rtpengine did not answer ping".into());
+        }
+    }
+    relay.ng = Some(ng);
+    let ng = relay.ng.as_ref().unwrap();
+    for i in 0..n {
+        let call = format!("load-{i}");
+        let offer = ng.command(&[
+            ("command", B::s("offer")),
+            ("call-id", B::s(&call)),
+            ("from-tag", B::s(&format!("f{i}"))),
+            ("sdp", B::s(&sdp(caller_addr(i)))),
+        ])?;
+        let answer = ng.command(&[
+            ("command", B::s("answer")),
+            ("call-id", B::s(&call)),
+            ("from-tag", B::s(&format!("f{i}"))),
+            ("to-tag", B::s(&format!("t{i}"))),
+            ("sdp", B::s(&sdp(buyer_addr(i)))),
+        ])?;
+        // The offer goes to the buyer: its port is where the buyer sends;
+        // the answer's is where the caller sends.
+        let to_buyer = sdp_port(offer.get("sdp").and_then(B::bytes).ok_or("offer: no sdp")?)
+            .ok_or("offer: no port")?;
+        let to_caller = sdp_port(
+            answer
+                .get("sdp")
+                .and_then(B::bytes)
+                .ok_or("answer: no sdp")?,
+        )
+        .ok_or("answer: no port")?;
+        relay
+            .caller_dst
+            .push(SocketAddr::from((Ipv4Addr::LOCALHOST, to_caller)));
+        relay
+            .buyer_dst
+            .push(SocketAddr::from((Ipv4Addr::LOCALHOST, to_buyer)));
+    }
+    Ok(relay)
+}
+
+/// Bencode, by hand: four ng commands need byte strings and flat
+/// dictionaries, and the replies' `result`/`sdp`; a crate for that would
+/// be more code to trust than this.
+#[derive(Debug, Clone)]
+enum B {
+    Bytes(Vec<u8>),
+    Int(i64),
+    List(Vec<B>),
+    Dict(Vec<(Vec<u8>, B)>),
+}
+
+impl B {
+    fn s(s: &str) -> Self {
+        Self::Bytes(s.as_bytes().to_vec())
+    }
+
+    fn bytes(&self) -> Option<&[u8]> {
+        match self {
+            Self::Bytes(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    fn encode(&self, out: &mut Vec<u8>) {
+        match self {
+            Self::Bytes(b) => {
+                out.extend_from_slice(format!("{}:", b.len()).as_bytes());
+                out.extend_from_slice(b);
+            }
+            Self::Int(i) => out.extend_from_slice(format!("i{i}e").as_bytes()),
+            Self::List(items) => {
+                out.push(b'l');
+                items.iter().for_each(|b| b.encode(out));
+                out.push(b'e');
+            }
+            Self::Dict(entries) => {
+                out.push(b'd');
+                for (k, v) in entries {
+                    Self::Bytes(k.clone()).encode(out);
+                    v.encode(out);
+                }
+                out.push(b'e');
+            }
+        }
+    }
+
+    /// Decodes one value at the start of `input`; returns it and the rest.
+    fn decode(input: &[u8]) -> Option<(Self, &[u8])> {
+        match *input.first()? {
+            b'i' => {
+                let end = input.iter().position(|&c| c == b'e')?;
+                let i = std::str::from_utf8(&input[1..end]).ok()?.parse().ok()?;
+                Some((Self::Int(i), &input[end + 1..]))
+            }
+            b'l' => {
+                let mut rest = &input[1..];
+                let mut items = Vec::new();
+                while *rest.first()? != b'e' {
+                    let (item, r) = Self::decode(rest)?;
+                    items.push(item);
+                    rest = r;
+                }
+                Some((Self::List(items), &rest[1..]))
+            }
+            b'd' => {
+                let mut rest = &input[1..];
+                let mut entries = Vec::new();
+                while *rest.first()? != b'e' {
+                    let (Self::Bytes(k), r) = Self::decode(rest)? else {
+                        return None;
+                    };
+                    let (v, r) = Self::decode(r)?;
+                    entries.push((k, v));
+                    rest = r;
+                }
+                Some((Self::Dict(entries), &rest[1..]))
+            }
+            b'0'..=b'9' => {
+                let colon = input.iter().position(|&c| c == b':')?;
+                let len: usize = std::str::from_utf8(&input[..colon]).ok()?.parse().ok()?;
+                let body = input.get(colon + 1..colon + 1 + len)?;
+                Some((Self::Bytes(body.to_vec()), &input[colon + 1 + len..]))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// An ng client: `COOKIE SP bencoded-dict`, reply with the same cookie.
+struct NgClient {
+    socket: UdpSocket,
+    cookie: std::cell::Cell<u64>,
+}
+
+impl NgClient {
+    fn new() -> Result<Self, String> {
+        let socket = UdpSocket::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+        socket.connect(NG_ADDR).map_err(|e| e.to_string())?;
+        socket
+            .set_read_timeout(Some(Duration::from_millis(200)))
+            .map_err(|e| e.to_string())?;
+        Ok(Self {
+            socket,
+            cookie: std::cell::Cell::new(0),
+        })
+    }
+
+    fn command(&self, entries: &[(&str, B)]) -> Result<HashMap<String, B>, String> {
+        let cookie = self.cookie.get() + 1;
+        self.cookie.set(cookie);
+        let cookie = format!("c{cookie}");
+        let dict = B::Dict(
+            entries
+                .iter()
+                .map(|(k, v)| (k.as_bytes().to_vec(), v.clone()))
+                .collect(),
+        );
+        let mut msg = format!("{cookie} ").into_bytes();
+        dict.encode(&mut msg);
+        let mut buf = vec![0u8; 65_536];
+        for _ in 0..5 {
+            self.socket.send(&msg).map_err(|e| e.to_string())?;
+            let Ok(len) = self.socket.recv(&mut buf) else {
+                continue;
+            };
+            let reply = &buf[..len];
+            let Some(body) = reply.strip_prefix(format!("{cookie} ").as_bytes()) else {
+                continue;
+            };
+            let Some((B::Dict(entries), _)) = B::decode(body) else {
+                return Err("ng: undecodable reply".into());
+            };
+            let map: HashMap<String, B> = entries
+                .into_iter()
+                .map(|(k, v)| (String::from_utf8_lossy(&k).into_owned(), v))
+                .collect();
+            return match map.get("result").and_then(B::bytes) {
+                Some(b"ok") | Some(b"pong") => Ok(map),
+                _ => Err(format!(
+                    "ng: {:?}",
+                    map.get("error-reason")
+                        .and_then(B::bytes)
+                        .map(String::from_utf8_lossy)
+                )),
+            };
+        }
+        Err("ng: no reply".into())
+    }
+
+    fn delete(&self, i: usize) -> Result<(), String> {
+        self.command(&[
+            ("command", B::s("delete")),
+            ("call-id", B::s(&format!("load-{i}"))),
+            ("from-tag", B::s(&format!("f{i}"))),
+        ])
+        .map(drop)
+    }
+}
