@@ -220,10 +220,7 @@ async fn open_ledger(config: &Config, store: &Store) -> anyhow::Result<crate::sw
                     config.billing.spool.display()
                 )
             })?;
-    let ledger = crate::switch::Ledger {
-        store: store.clone(),
-        spool: Arc::new(spool),
-    };
+    let ledger = crate::switch::Ledger::new(store.clone(), Arc::new(spool));
     match ledger.spool.replay(store).await {
         Ok(r) if r.rated + r.already_closed > 0 => {
             tracing::info!(

@@ -213,8 +213,8 @@ impl Default for Log {
     }
 }
 
-const SECTIONS: [&str; 7] = [
-    "database", "sip", "http", "market", "counters", "fraud", "log",
+const SECTIONS: [&str; 8] = [
+    "database", "sip", "http", "market", "counters", "fraud", "billing", "log",
 ];
 
 impl Config {
@@ -296,6 +296,7 @@ mod tests {
                 ("DCE_FRAUD_BLOCK_ANONYMOUS", "false"),
                 ("DCE_COUNTERS_BACKEND", "redis"),
                 ("DCE_MARKET_RELOAD_INTERVAL", "2s"),
+                ("DCE_BILLING_SPOOL", "/var/spool/dce/cdr.spool"),
                 ("DCE_BOOTSTRAP_ADMIN_EMAIL", "not ours"),
                 ("PATH", "/bin"),
             ]),
@@ -307,6 +308,7 @@ mod tests {
         assert!(!c.fraud.block_anonymous);
         assert_eq!(c.counters.backend, CountersBackend::Redis);
         assert_eq!(c.market.reload_interval, Duration::from_secs(2));
+        assert_eq!(c.billing.spool, PathBuf::from("/var/spool/dce/cdr.spool"));
     }
 
     #[test]

@@ -60,10 +60,12 @@ pids+=($!)
 start_dce() {
   rm -f "$WORK/dce.db"*
   DCE_LOG_LEVEL=warn DCE_FRAUD_MAX_CALLS_PER_CALLER=0 DCE_SIP_INBOUND_QUEUE=16384 \
+    DCE_BILLING_SPOOL="$WORK/dce-cdr.spool" \
     "$DCE" --database "sqlite://$WORK/dce.db" serve --market "$WORK/market.toml" \
     --sip-listen "127.0.0.1:$DCE_PORT" --http-listen "127.0.0.1:$HTTP_PORT" >/dev/null 2>"$WORK/dce.log" &
   dce_pid=$!
-  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$HTTP_PORT/health/live" >/dev/null && return; sleep 0.1; done
+  pids+=("$dce_pid")
+  for _ in $(seq 600); do curl -sf "http://127.0.0.1:$HTTP_PORT/health/live" >/dev/null && return; sleep 0.1; done
   echo "dce did not start" >&2; cat "$WORK/dce.log" >&2; exit 1
 }
 stop_dce() { kill -TERM "$dce_pid" 2>/dev/null || true; wait "$dce_pid" 2>/dev/null || true; }

@@ -12,6 +12,8 @@ use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, watch};
 
 const OVERLOAD_WAIT: Duration = Duration::from_millis(50);
+/// How long a stop waits for CDRs still being written before spooling them.
+const BILLING_SETTLE: Duration = Duration::from_secs(5);
 /// How often connected calls' CDRs are marked alive: a crash loses at most
 /// this much billable time.
 const TOUCH_EVERY: Duration = Duration::from_secs(5);
@@ -95,9 +97,29 @@ impl Driver {
                     // Let the BYEs leave before the sockets close.
                     tokio::time::sleep(Duration::from_millis(200)).await;
                     self.flush(&done_tx);
+                    self.settle_billing().await;
                     return;
                 }
             }
+        }
+    }
+
+    /// Gives closed CDRs still being written a few seconds to reach the
+    /// database, then spools the rest: a stop never loses an answered call.
+    async fn settle_billing(&self) {
+        let Some(ledger) = &self.services.ledger else {
+            return;
+        };
+        let deadline = Instant::now() + BILLING_SETTLE;
+        while ledger.in_flight() > 0 && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let ledger = ledger.clone();
+        let spooled = tokio::task::spawn_blocking(move || ledger.spool_in_flight())
+            .await
+            .unwrap_or(0);
+        if spooled > 0 {
+            tracing::warn!(spooled, "CDRs spooled at shutdown; replayed at next start");
         }
     }
 

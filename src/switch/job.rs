@@ -48,6 +48,42 @@ pub struct Ledger {
     pub store: Store,
     /// The local fallback.
     pub spool: Arc<Spool>,
+    /// Closed CDRs on their way to the database: at shutdown whatever is
+    /// still here goes to the spool, so a stop under load loses none.
+    /// Locked only to insert or remove one record, never across `.await`.
+    pub pending: Arc<std::sync::Mutex<rustc_hash::FxHashMap<String, Cdr>>>,
+}
+
+impl Ledger {
+    /// A ledger over `store` with `spool` as its fallback.
+    pub fn new(store: Store, spool: Arc<Spool>) -> Ledger {
+        Ledger {
+            store,
+            spool,
+            pending: Arc::default(),
+        }
+    }
+
+    fn pending(&self) -> std::sync::MutexGuard<'_, rustc_hash::FxHashMap<String, Cdr>> {
+        self.pending.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// How many closed CDRs have not reached the database or the spool yet.
+    pub fn in_flight(&self) -> usize {
+        self.pending().len()
+    }
+
+    /// Spools every closed CDR still in flight (replay is idempotent by id,
+    /// so one that reached the database meanwhile is not counted twice).
+    pub fn spool_in_flight(&self) -> usize {
+        let records: Vec<Cdr> = self.pending().drain().map(|(_, c)| c).collect();
+        for cdr in &records {
+            if let Err(e) = self.spool.append(cdr) {
+                tracing::error!(cdr = %cdr.id.as_str(), error = %e, "CDR NOT RECORDED at shutdown: spool refused it");
+            }
+        }
+        records.len()
+    }
 }
 
 /// What jobs run against.
@@ -161,6 +197,14 @@ pub async fn run(
 /// goes to the spool (fsync'd) and is replayed later. An answered call is
 /// never lost from billing.
 async fn close(ledger: &Ledger, cdr: &Cdr) {
+    ledger
+        .pending()
+        .insert(cdr.id.as_str().to_string(), cdr.clone());
+    write(ledger, cdr).await;
+    ledger.pending().remove(cdr.id.as_str());
+}
+
+async fn write(ledger: &Ledger, cdr: &Cdr) {
     let rating = match cdr.rate() {
         Ok(r) => r,
         Err(e) => {
