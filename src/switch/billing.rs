@@ -10,11 +10,7 @@ use std::time::Duration;
 /// A CDR id unique across restarts and nodes: random high bits, the call's
 /// number in this process low.
 pub(crate) fn cdr_id(call: u64) -> Option<CdrId> {
-    use std::hash::{BuildHasher, Hasher};
-    let random = std::collections::hash_map::RandomState::new()
-        .build_hasher()
-        .finish();
-    CdrId::new(format!("{random:016x}-{call:08x}")).ok()
+    CdrId::new(format!("{}-{call:08x}", super::legs::token())).ok()
 }
 
 /// The open CDR of a call whose attempt `answered` was just answered.

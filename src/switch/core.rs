@@ -4,7 +4,7 @@
 //! until `poll_timeout`.
 
 use super::call::{Attempt, AttemptState, Call, CallId, EndCause, Phase};
-use super::job::{Job, JobDone, Refusal};
+use super::job::{Acquired, Job, JobDone, Refusal};
 use super::legs::{self, Local};
 use super::trace::{Direction, Traces};
 use super::uas::{attestation_of, caller_of, uas_checks, ALLOW};
@@ -553,10 +553,11 @@ impl SwitchCore {
         now: Instant,
         id: CallId,
         rank: usize,
-        result: Result<(dce_marketplace::counters::Slot, Peer), Refusal>,
+        result: Result<Box<Acquired>, Refusal>,
     ) {
         let Some(call) = self.calls.get_mut(&id) else {
-            if let Ok((slot, _)) = result {
+            if let Ok(acquired) = result {
+                let slot = acquired.slot;
                 self.jobs.push_back(Job::Release {
                     slot,
                     answered: false,
@@ -588,7 +589,8 @@ impl SwitchCore {
         };
         if call.phase != Phase::Acquiring {
             // Cancelled meanwhile: the slot goes straight back.
-            if let Ok((slot, _)) = result {
+            if let Ok(acquired) = result {
+                let slot = acquired.slot;
                 self.jobs.push_back(Job::Release {
                     slot,
                     answered: false,
@@ -596,24 +598,18 @@ impl SwitchCore {
             }
             return;
         }
-        let (slot, peer) = match result {
-            Ok(v) => v,
+        let Acquired {
+            slot,
+            destination,
+            peer,
+        } = match result {
+            Ok(v) => *v,
             Err(why) => {
                 tracing::debug!(call = id, target = %ranked.target, ?why, "target skipped");
                 call.attempts.push(attempt);
                 return self.next_attempt(now, id);
             }
         };
-        let destination = ranked
-            .destination
-            .as_deref()
-            .map(str::to_string)
-            .or_else(|| {
-                market
-                    .target(ranked.target)
-                    .map(|t| t.target.destination.clone())
-            })
-            .unwrap_or_default();
         let b_call_id = format!("{}@dce", legs::token());
         let invite = match legs::outbound_invite(
             &call.a_invite,

@@ -102,12 +102,23 @@ pub struct Services {
 pub enum JobDone {
     /// The decision for a call.
     Routed { call: CallId, decision: Decision },
-    /// A slot for one ranked target, or why not.
+    /// A slot for one ranked target (and where to send its INVITE), or why not.
     Acquired {
         call: CallId,
         rank: usize,
-        result: Result<(Slot, Peer), Refusal>,
+        result: Result<Box<Acquired>, Refusal>,
     },
+}
+
+/// A ranked target ready to be called.
+#[derive(Debug)]
+pub struct Acquired {
+    /// Its counter slot.
+    pub slot: Slot,
+    /// The destination URI (the target's, or an RTB bid's).
+    pub destination: String,
+    /// Where that URI resolves to.
+    pub peer: Peer,
 }
 
 /// Why a ranked target could not be tried.
@@ -155,7 +166,13 @@ pub async fn run(
                     Some(peer) => counters
                         .acquire(entry, bid, now)
                         .await
-                        .map(|slot| (slot, peer))
+                        .map(|slot| {
+                            Box::new(Acquired {
+                                slot,
+                                destination,
+                                peer,
+                            })
+                        })
                         .map_err(Refusal::Limit),
                 },
             };

@@ -15,18 +15,24 @@ fn one(name: &'static str, port: u16, bid: &'static str, extra: &'static str) ->
     }
 }
 
+/// One buyer running `buyer_scenario`, one caller running `caller_scenario`:
+/// both sipp ladders must complete as written.
+fn one_buyer_ladder(buyer_scenario: &str, buyer_extra: &[&str], caller_scenario: &str) {
+    let dir = Scratch::new();
+    let b = free_port();
+    let switch = Switch::start(&market("127.0.0.1", &[one("t1", b, "10.00", "")]));
+    let buyer_sipp = buyer(&dir, buyer_scenario, b, 1, buyer_extra);
+    let out = caller(&dir, &switch, caller_scenario, None, &[]);
+    assert_ok(&out, "caller", &switch);
+    finish(buyer_sipp, "buyer", &switch);
+}
+
 #[test]
 fn a_basic_call_is_bridged_and_hung_up() {
     if !have_sipp() {
         return;
     }
-    let dir = Scratch::new();
-    let b = free_port();
-    let switch = Switch::start(&market("127.0.0.1", &[one("t1", b, "10.00", "")]));
-    let buyer_sipp = buyer(&dir, "uas_answer.xml", b, 1, &[]);
-    let out = caller(&dir, &switch, "uac_call.xml", None, &[]);
-    assert_ok(&out, "caller", &switch);
-    finish(buyer_sipp, "buyer", &switch);
+    one_buyer_ladder("uas_answer.xml", &[], "uac_call.xml");
 }
 
 #[test]
@@ -34,13 +40,7 @@ fn caller_cancel_before_answer_gets_487_and_the_buyer_a_cancel() {
     if !have_sipp() {
         return;
     }
-    let dir = Scratch::new();
-    let b = free_port();
-    let switch = Switch::start(&market("127.0.0.1", &[one("t1", b, "10.00", "")]));
-    let buyer_sipp = buyer(&dir, "uas_ring_forever.xml", b, 1, &[]);
-    let out = caller(&dir, &switch, "uac_cancel.xml", None, &[]);
-    assert_ok(&out, "caller", &switch);
-    finish(buyer_sipp, "buyer", &switch);
+    one_buyer_ladder("uas_ring_forever.xml", &[], "uac_cancel.xml");
 }
 
 #[test]
@@ -94,13 +94,7 @@ fn the_buyer_hangs_up() {
     if !have_sipp() {
         return;
     }
-    let dir = Scratch::new();
-    let b = free_port();
-    let switch = Switch::start(&market("127.0.0.1", &[one("t1", b, "10.00", "")]));
-    let buyer_sipp = buyer(&dir, "uas_hangup.xml", b, 1, &["-d", "300"]);
-    let out = caller(&dir, &switch, "uac_wait_bye.xml", None, &[]);
-    assert_ok(&out, "caller", &switch);
-    finish(buyer_sipp, "buyer", &switch);
+    one_buyer_ladder("uas_hangup.xml", &["-d", "300"], "uac_wait_bye.xml");
 }
 
 /// A stand-in buyer that only counts the INVITEs reaching it.

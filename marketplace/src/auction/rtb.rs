@@ -71,6 +71,14 @@ impl RtbClient {
         let Some(entry) = market.campaign_for(facts.dialed) else {
             return bids;
         };
+        // Most campaigns bid statically: no clocks, no tasks, no allocation.
+        let has_bidders = entry
+            .targets
+            .iter()
+            .any(|i| market.hot_at(*i).has(crate::snapshot::HotTarget::RTB));
+        if !has_bidders {
+            return bids;
+        }
         let campaign = &entry.campaign;
         let location = facts.caller.number().and_then(|n| n.location());
         let mut clocks = Clocks::new(now, market);
