@@ -78,10 +78,19 @@ struct Shared {
     store: Store,
     market: Arc<MarketHandle>,
     counters: Arc<dyn Counters>,
+    /// The RTP relay; `None` when `[media] enabled = false`.
+    media: Option<dce_media::MediaEngine>,
 }
 
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let store = open_store(&config).await?;
+    // Management API: the first admin from the environment (src/api).
+    crate::api::bootstrap_admin(
+        &store,
+        std::env::var("DCE_BOOTSTRAP_ADMIN_EMAIL").ok(),
+        std::env::var("DCE_BOOTSTRAP_ADMIN_PASSWORD").ok(),
+    )
+    .await?;
     if let Some(file) = &config.market.file {
         let code = crate::cli::import(&config, file, false).await?;
         if code != std::process::ExitCode::SUCCESS {
@@ -96,10 +105,12 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     );
     let counters = counters(&config, &market).await;
     let market = Arc::new(MarketHandle::new(market, registry));
+    let (media, media_events) = start_media(&config)?;
     let shared = Shared {
         store: store.clone(),
         market: market.clone(),
         counters,
+        media,
     };
     let (stop_tx, stop_rx) = watch::channel(false);
     let reloader = tokio::spawn(reload_market(
@@ -111,15 +122,36 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let ledger = open_ledger(&config, &store).await?;
     let replayer = tokio::spawn(replay_spool(ledger.clone(), stop_rx.clone()));
     let spool = ledger.spool.clone();
-    let (switch, stats) = start_switch(&config, &shared, ledger, stop_rx.clone()).await?;
+    let (switch, stats, observers) =
+        start_switch(&config, &shared, ledger, media_events, stop_rx.clone()).await?;
+    let metrics = crate::metrics::Metrics::new(stats.clone());
+    metrics.watch_health(crate::metrics::Health {
+        store: store.clone(),
+        spool: spool.clone(),
+        counters: shared.counters.clone(),
+        market: shared.market.clone(),
+    });
+    if let Some(engine) = &shared.media {
+        stats.watch_media(engine.clone());
+    }
 
+    let api = crate::api::ApiState::new(store.clone(), market.clone(), &config.api)
+        .await?
+        .with_observers(observers.clone());
     let app = Router::new()
         .route("/health/live", get(|| async { "ok" }))
         .route("/health/ready", get(ready))
         .route("/stats/switch", get(switch_stats))
+        .route("/metrics", get(crate::metrics::serve_metrics))
         .with_state(shared.clone())
+        // The management API, /openapi.json and /docs (src/api).
+        .merge(crate::api::router(api))
         .layer(axum::Extension(stats))
-        .layer(axum::Extension(spool));
+        .layer(axum::Extension(spool))
+        .layer(axum::Extension(observers))
+        .layer(axum::Extension(metrics.clone()))
+        // Last, so it times every route above.
+        .layer(crate::metrics::http_layer(metrics));
     let listener = tokio::net::TcpListener::bind(config.http.listen)
         .await
         .with_context(|| format!("cannot listen on {} (http.listen)", config.http.listen))?;
@@ -151,8 +183,13 @@ async fn start_switch(
     config: &Config,
     shared: &Shared,
     ledger: crate::switch::Ledger,
+    media_events: Option<tokio::sync::mpsc::Receiver<dce_media::MediaEvent>>,
     stop: watch::Receiver<bool>,
-) -> anyhow::Result<(tokio::task::JoinHandle<()>, Arc<SwitchStats>)> {
+) -> anyhow::Result<(
+    tokio::task::JoinHandle<()>,
+    Arc<SwitchStats>,
+    crate::observe::Observers,
+)> {
     let sip = &config.sip;
     let (tx, rx) = tokio::sync::mpsc::channel(sip.inbound_queue);
     let tls = match (sip.tls_listen, &sip.tls_cert, &sip.tls_key) {
@@ -177,7 +214,7 @@ async fn start_switch(
     .await
     .with_context(|| format!("cannot listen for SIP on {} (sip.listen)", sip.listen))?;
     tracing::info!(sip = %transports.local_addr(), tls = ?transports.tls_local_addr(), "SIP listening");
-    let core = crate::switch::SwitchCore::new(
+    let mut core = crate::switch::SwitchCore::new(
         crate::switch::CoreConfig {
             local: transports.local_addr(),
             local_tls: transports.tls_local_addr(),
@@ -190,6 +227,16 @@ async fn start_switch(
         },
         shared.market.clone(),
     );
+    if let Some(engine) = &shared.media {
+        core.set_media(engine.clone());
+    }
+    // Traces and live events, for the API.
+    let observers = crate::observe::Observers::new(sip.trace_calls, sip.trace_messages);
+    core.set_observers(observers.traces.clone(), observers.events.clone());
+    let ledger = crate::switch::Ledger {
+        events: observers.events.clone(),
+        ..ledger
+    };
     let stats = Arc::new(SwitchStats::default());
     let driver = crate::switch::Driver {
         core,
@@ -200,12 +247,38 @@ async fn start_switch(
             counters: shared.counters.clone(),
             rtb: dce_marketplace::auction::RtbClient::new(),
             ledger: Some(ledger),
+            media: shared.media.clone(),
         },
+        media_events,
         stats: stats.clone(),
         stop,
         drain: sip.drain_timeout,
     };
-    Ok((tokio::spawn(driver.run()), stats))
+    Ok((tokio::spawn(driver.run()), stats, observers))
+}
+
+/// The RTP relay, when enabled, and the receiver of its events (media
+/// timeouts) for call control.
+#[allow(clippy::type_complexity)]
+fn start_media(
+    config: &Config,
+) -> anyhow::Result<(
+    Option<dce_media::MediaEngine>,
+    Option<tokio::sync::mpsc::Receiver<dce_media::MediaEvent>>,
+)> {
+    if !config.media.enabled {
+        tracing::info!("media relay disabled: signalling only");
+        return Ok((None, None));
+    }
+    let engine_config = config.media.engine_config()?;
+    tracing::info!(
+        bind = %engine_config.bind,
+        advertise = %engine_config.advertise,
+        ports = ?engine_config.ports,
+        "media relay ready"
+    );
+    let (engine, events) = dce_media::MediaEngine::new(engine_config, 4096);
+    Ok((Some(engine), Some(events)))
 }
 
 /// Billing's two destinations, and the calls a crash left open: replayed

@@ -128,6 +128,9 @@ struct CdrOut {
     decision: serde_json::Value,
     /// What happened, when.
     timeline: serde_json::Value,
+    /// The relay's per-direction stats (packets, loss, jitter); null when
+    /// the media was not anchored.
+    media: Option<serde_json::Value>,
 }
 
 pub async fn cdr(config: &Config, command: CdrCommand) -> anyhow::Result<ExitCode> {
@@ -170,6 +173,7 @@ pub async fn cdr(config: &Config, command: CdrCommand) -> anyhow::Result<ExitCod
                 attempts: serde_json::to_value(&c.attempts).unwrap_or_default(),
                 decision: serde_json::to_value(&c.decision).unwrap_or_default(),
                 timeline: serde_json::to_value(&c.timeline).unwrap_or_default(),
+                media: c.media.clone(),
             }
         })
         .collect();

@@ -1,7 +1,7 @@
 //! The command line: every command, its flags, and how flags override the config.
 
 use crate::config::{Config, Secret};
-use crate::{app, billing_cmd, decide_cmd, lists_cmd};
+use crate::{app, billing_cmd, decide_cmd, lists_cmd, user_cmd};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use dce_marketplace::market_file;
@@ -57,6 +57,11 @@ enum Command {
     },
     /// Print the effective configuration (secrets redacted).
     Config,
+    /// Management API users (the first admin among them).
+    User {
+        #[command(subcommand)]
+        command: user_cmd::UserCommand,
+    },
 }
 
 #[derive(clap::Args, Debug)]
@@ -73,6 +78,9 @@ struct ServeArgs {
     /// A market file imported at start [config: market.file].
     #[arg(long, value_name = "FILE")]
     market: Option<PathBuf>,
+    /// UDP ports of the RTP relay, FIRST-LAST [config: media.ports].
+    #[arg(long, value_name = "RANGE")]
+    rtp_ports: Option<crate::config::PortRange>,
 }
 
 impl Cli {
@@ -95,6 +103,9 @@ impl Cli {
             if let Some(f) = &args.market {
                 config.market.file = Some(f.clone());
             }
+            if let Some(r) = args.rtp_ports {
+                config.media.ports = r;
+            }
         }
         Ok(config)
     }
@@ -113,6 +124,7 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<ExitCode> {
         Command::Dnc { command } => lists_cmd::run(&config, command).await,
         Command::Ledger { command } => billing_cmd::ledger(&config, command).await,
         Command::Cdr { command } => billing_cmd::cdr(&config, command).await,
+        Command::User { command } => user_cmd::run(&config, command).await,
         Command::Config => {
             println!("{config:#?}");
             Ok(ExitCode::SUCCESS)

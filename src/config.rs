@@ -19,7 +19,10 @@ pub struct Config {
     pub counters: CountersConfig,
     pub fraud: Fraud,
     pub billing: Billing,
+    pub media: MediaSection,
     pub log: Log,
+    /// `[api]`: the management API (see docs/api.md).
+    pub api: crate::api::ApiConfig,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -35,6 +38,107 @@ impl Default for Billing {
             spool: PathBuf::from("dce-cdr.spool"),
             spool_max_bytes: 256 * 1024 * 1024,
         }
+    }
+}
+
+/// `[media]`: the RTP relay that anchors calls' media.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct MediaSection {
+    /// `false`: signalling only for every campaign.
+    pub enabled: bool,
+    /// Address the relay sockets bind to.
+    pub bind: std::net::IpAddr,
+    /// Address written into rewritten SDP (the public one behind 1:1 NAT).
+    pub advertise: std::net::IpAddr,
+    /// UDP port range, `FIRST-LAST`: RTP on even ports, RTCP on odd.
+    pub ports: PortRange,
+    /// Most concurrent media sessions.
+    pub max_sessions: usize,
+    /// Silence from a party that ends a connected call.
+    #[serde(with = "humantime_serde")]
+    pub inactivity_timeout: Duration,
+    /// The same while the call is on hold; absent: no timeout on hold.
+    #[serde(with = "humantime_serde")]
+    pub hold_timeout: Option<Duration>,
+    /// Symmetric RTP latching: `any_once` (first source latches, another
+    /// may take over only after `relatch_after` of silence) or `strict`
+    /// (only a source with the SDP's IP, any port).
+    pub latch: String,
+    /// Silence after which another source may latch.
+    #[serde(with = "humantime_serde")]
+    pub relatch_after: Duration,
+}
+
+impl Default for MediaSection {
+    fn default() -> Self {
+        let session = dce_media::SessionConfig::default();
+        MediaSection {
+            enabled: true,
+            bind: [127, 0, 0, 1].into(),
+            advertise: [127, 0, 0, 1].into(),
+            ports: PortRange(20_000, 29_999),
+            max_sessions: 4_000,
+            inactivity_timeout: session.inactivity,
+            hold_timeout: session.hold_inactivity,
+            latch: "any_once".into(),
+            relatch_after: session.relatch_after,
+        }
+    }
+}
+
+/// A UDP port range written `FIRST-LAST`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PortRange(pub u16, pub u16);
+
+impl std::str::FromStr for PortRange {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (a, b) = s
+            .split_once('-')
+            .ok_or_else(|| format!("{s:?} is not FIRST-LAST"))?;
+        let parse = |v: &str| {
+            v.trim()
+                .parse::<u16>()
+                .map_err(|_| format!("{v:?} is not a port"))
+        };
+        let (a, b) = (parse(a)?, parse(b)?);
+        if a < 1024 || b < a.saturating_add(3) {
+            return Err(format!(
+                "{s:?}: want FIRST >= 1024 and room for at least one call (4 ports)"
+            ));
+        }
+        Ok(PortRange(a, b))
+    }
+}
+
+impl<'de> Deserialize<'de> for PortRange {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+impl MediaSection {
+    /// The engine's settings.
+    pub fn engine_config(&self) -> anyhow::Result<dce_media::MediaConfig> {
+        let latch = match self.latch.as_str() {
+            "any_once" => dce_media::Latch::AnyOnce,
+            "strict" => dce_media::Latch::Strict,
+            other => bail!("media.latch: {other:?} is not one of any_once, strict"),
+        };
+        Ok(dce_media::MediaConfig {
+            bind: self.bind,
+            advertise: self.advertise,
+            ports: self.ports.0..=self.ports.1,
+            max_sessions: self.max_sessions,
+            session: dce_media::SessionConfig {
+                latch,
+                relatch_after: self.relatch_after,
+                inactivity: self.inactivity_timeout,
+                hold_inactivity: self.hold_timeout,
+            },
+        })
     }
 }
 
@@ -91,6 +195,10 @@ pub struct Sip {
     pub inbound_queue: usize,
     pub max_message: usize,
     pub max_connections: usize,
+    /// SIP traces are kept for this many recent calls…
+    pub trace_calls: usize,
+    /// …of up to this many messages each.
+    pub trace_messages: usize,
 }
 
 impl Default for Sip {
@@ -105,6 +213,8 @@ impl Default for Sip {
             inbound_queue: 4096,
             max_message: 65_536,
             max_connections: 10_000,
+            trace_calls: 10_000,
+            trace_messages: 256,
         }
     }
 }
@@ -213,8 +323,8 @@ impl Default for Log {
     }
 }
 
-const SECTIONS: [&str; 8] = [
-    "database", "sip", "http", "market", "counters", "fraud", "billing", "log",
+const SECTIONS: [&str; 10] = [
+    "database", "sip", "http", "market", "counters", "fraud", "billing", "media", "log", "api",
 ];
 
 impl Config {
@@ -264,6 +374,7 @@ impl Config {
         {
             bail!("sip.tls_listen needs sip.tls_cert and sip.tls_key");
         }
+        config.api.validate()?;
         Ok(config)
     }
 }

@@ -1,12 +1,16 @@
 //! `dce`: the Dependable Call Exchange.
 
+mod api;
 mod app;
 mod billing_cmd;
 mod cli;
 mod config;
 mod decide_cmd;
 mod lists_cmd;
+mod metrics;
+mod observe;
 mod switch;
+mod user_cmd;
 
 use clap::Parser;
 

@@ -112,6 +112,7 @@ fn campaign(id: i64, number: u64) -> Campaign {
         rtb_timeout: Duration::from_millis(100),
         tags: vec![],
         require_consent: false,
+        media: MediaMode::Relay,
         enabled: true,
     }
 }

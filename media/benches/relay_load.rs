@@ -9,17 +9,20 @@
 //! `/proc/PID/stat` over the measured window).
 //!
 //! Both relays run in their own process so their CPU is measured alike:
-//! DCE's as this same binary in `--serve-relay` mode (a tokio runtime
-//! hosting a `MediaEngine`, set up over a line protocol on stdin/stdout),
-//! rtpengine as `rtpengine --table=-1` (userspace forwarding) driven over
-//! its ng control protocol.
+//! DCE's as this same binary in `--serve-relay` mode (a `MediaEngine`
+//! with its relay worker threads, set up over a line protocol on
+//! stdin/stdout), rtpengine as `rtpengine --table=-1` (userspace
+//! forwarding) driven over its ng control protocol.
 //!
 //! Load generator: one sender thread ticking every 1 ms (call i sends in
-//! the tick i mod 20, both directions, so the load is smooth), one
-//! receiver thread polling a few shared sockets (`SOCKETS` per side; calls
-//! share them, and relays latch per session, so this is legitimate). Each
-//! payload carries the send instant, call index, direction and a
-//! "measured" flag (set after the warm-up).
+//! the tick i mod 20, both directions, so the load is smooth), sending
+//! each tick's packets for one shared socket with one `sendmmsg`; one
+//! receiver thread reading a few shared sockets (`SOCKETS` per side; calls
+//! share them, and relays latch per session, so this is legitimate) with
+//! `recvmmsg`, sweeping every 100 µs by default (`--rx-poll-us`, 0 =
+//! block in poll(2); see `receive` for why). Each payload carries the send
+//! instant, call index, direction and a "measured" flag (set after the
+//! warm-up). The generator is the same for every relay.
 //!
 //! `cargo bench -p dce-media --bench relay_load -- --calls "250 500" --secs 10`
 //! (`scripts/load/rtp.sh` runs the whole table). Only 127.0.0.1 is used;
@@ -73,10 +76,14 @@ fn main() {
         "dce".to_owned(),
         "rtpengine".to_owned(),
     ];
-    let mut secs = 10u64;
-    let mut warmup = 2u64;
-    let mut rtpengine = "rtpengine".to_owned();
-    let mut dce_workers = 0usize;
+    let mut opts = Options {
+        secs: 10,
+        warmup: 2,
+        rtpengine: "rtpengine".to_owned(),
+        dce_workers: 0,
+        rx_poll: Some(Duration::from_micros(100)),
+        ticks_per_sec: clock_ticks(),
+    };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         let mut value = || it.next().cloned().expect("missing value");
@@ -89,21 +96,37 @@ fn main() {
                     .collect()
             }
             "--relays" => relays = value().split(',').map(str::to_owned).collect(),
-            "--secs" => secs = value().parse().expect("--secs"),
-            "--warmup" => warmup = value().parse().expect("--warmup"),
-            "--rtpengine" => rtpengine = value(),
-            // Diagnostic: DCE relay runtime workers (0: tokio's default, one
-            // per core, as `src/main.rs` builds it).
-            "--dce-workers" => dce_workers = value().parse().expect("--dce-workers"),
+            "--secs" => opts.secs = value().parse().expect("--secs"),
+            "--warmup" => opts.warmup = value().parse().expect("--warmup"),
+            "--rtpengine" => opts.rtpengine = value(),
+            // DCE relay worker threads (0: `MediaEngine::new`'s default, one
+            // per core).
+            "--dce-workers" => opts.dce_workers = value().parse().expect("--dce-workers"),
+            // Generator receiver: sweep every N µs (default 100), or 0 to
+            // block in poll(2) and be woken per arrival (see `receive`).
+            "--rx-poll-us" => {
+                let us: u64 = value().parse().expect("--rx-poll-us");
+                opts.rx_poll = (us > 0).then(|| Duration::from_micros(us));
+            }
             // `cargo bench` passes `--bench`.
             "--bench" => {}
             other => panic!("unknown argument {other}"),
         }
     }
-    let ticks_per_sec = clock_ticks();
     println!(
-        "# {secs} s measured after {warmup} s warm-up per step; 50 pps per direction per call; \
-         latency added = relay minus direct at the same N"
+        "# {} s measured after {} s warm-up per step; 50 pps per direction per call; \
+         latency added = relay minus direct at the same N; generator receiver: {}; \
+         DCE workers: {}",
+        opts.secs,
+        opts.warmup,
+        match opts.rx_poll {
+            Some(d) => format!("sweeps every {} µs", d.as_micros()),
+            None => "blocks in poll(2)".to_owned(),
+        },
+        match opts.dce_workers {
+            0 => "one per core".to_owned(),
+            w => w.to_string(),
+        }
     );
     println!(
         "| relay | calls | pps (in) | sent | lost | loss % | p50 / p99 / p99.9 one-way | \
@@ -119,15 +142,7 @@ fn main() {
                 .take(3)
                 .collect::<Vec<_>>()
                 .join(" ");
-            let result = run_step(
-                relay,
-                n,
-                secs,
-                warmup,
-                &rtpengine,
-                dce_workers,
-                ticks_per_sec,
-            );
+            let result = run_step(relay, n, &opts);
             let r = match result {
                 Ok(r) => r,
                 Err(e) => {
@@ -221,6 +236,17 @@ impl Drop for Relay {
         if let Some(child) = &mut self.process {
             let _ = child.kill();
             let _ = child.wait();
+            // A killed process's sockets can outlive it briefly (an
+            // io_uring ring is torn down asynchronously, ~0.5 s for
+            // thousands of sockets): wait until the relay's first ports
+            // bind again, so the next step's relay finds them free.
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while Instant::now() < deadline
+                && (DCE_PORTS.0..DCE_PORTS.0 + 4)
+                    .any(|p| UdpSocket::bind((Ipv4Addr::LOCALHOST, p)).is_err())
+            {
+                thread::sleep(Duration::from_millis(50));
+            }
         }
     }
 }
@@ -254,15 +280,18 @@ fn set_buffers(s: &UdpSocket, bytes: i32) {
     }
 }
 
-fn run_step(
-    relay: &str,
-    n: usize,
+/// Settings shared by every step.
+struct Options {
     secs: u64,
     warmup: u64,
-    rtpengine: &str,
+    rtpengine: String,
     dce_workers: usize,
+    rx_poll: Option<Duration>,
     ticks_per_sec: f64,
-) -> Result<StepResult, String> {
+}
+
+fn run_step(relay: &str, n: usize, opts: &Options) -> Result<StepResult, String> {
+    let (secs, warmup, ticks_per_sec) = (opts.secs, opts.warmup, opts.ticks_per_sec);
     let callers: Vec<UdpSocket> = (0..SOCKETS)
         .map(|j| bind_gen(GEN_PORT + j as u16))
         .collect::<Result<_, _>>()
@@ -281,8 +310,8 @@ fn run_step(
             process: None,
             ng: None,
         },
-        "dce" => setup_dce(n, dce_workers, &caller_addr, &buyer_addr)?,
-        "rtpengine" => setup_rtpengine(n, rtpengine, &caller_addr, &buyer_addr)?,
+        "dce" => setup_dce(n, opts.dce_workers, &caller_addr, &buyer_addr)?,
+        "rtpengine" => setup_rtpengine(n, &opts.rtpengine, &caller_addr, &buyer_addr)?,
         other => return Err(format!("unknown relay {other}")),
     };
     let pid = setup.process.as_ref().map(Child::id);
@@ -295,7 +324,8 @@ fn run_step(
             .map(|s| s.try_clone().unwrap())
             .collect();
         let stop = Arc::clone(&stop);
-        thread::spawn(move || receive(socks, stop))
+        let poll = opts.rx_poll;
+        thread::spawn(move || receive(socks, stop, poll))
     };
     let total_ticks = (warmup + secs) as usize * 1000;
     let warmup_ticks = warmup as usize * 1000;
@@ -356,6 +386,12 @@ fn run_step(
 }
 
 /// Sends for `total_ticks` ms; returns (measured packets sent, send errors).
+///
+/// Each tick, the packets due on each shared socket go out in one
+/// `sendmmsg` (each message with its own destination): the generator's
+/// syscalls no longer grow with the call count, which leaves more of the
+/// two cores to the relay under test. Each message's send instant is taken
+/// just before its batch's syscall.
 fn send(
     callers: &[UdpSocket],
     buyers: &[UdpSocket],
@@ -366,9 +402,21 @@ fn send(
     warmup_ticks: usize,
 ) -> (u64, u64) {
     let n = caller_dst.len();
-    let mut packet = [0xffu8; PACKET];
-    packet[0] = 0x80; // V=2
-    packet[1] = 0; // PT 0, PCMU
+    // Socket k < SOCKETS: callers[k] (dir 0); else buyers[k - SOCKETS] (dir 1).
+    let fds: Vec<i32> = callers
+        .iter()
+        .chain(buyers)
+        .map(AsRawFd::as_raw_fd)
+        .collect();
+    let dst: Vec<[libc::sockaddr_in; 2]> = (0..n)
+        .map(|i| [sockaddr_in(caller_dst[i]), sockaddr_in(buyer_dst[i])])
+        .collect();
+    // At most every call due in a tick shares one socket.
+    let per_socket = n.div_ceil(PTIME_TICKS) + 1;
+    let mut bufs = vec![[0u8; PACKET]; per_socket];
+    let mut names = vec![sockaddr_in(SocketAddr::from(([127, 0, 0, 1], 0))); per_socket];
+    let mut iovs: Vec<libc::iovec> = Vec::with_capacity(per_socket);
+    let mut hdrs: Vec<libc::mmsghdr> = Vec::with_capacity(per_socket);
     let mut sent = 0u64;
     let mut errors = 0u64;
     for tick in 0..total_ticks {
@@ -379,39 +427,107 @@ fn send(
         }
         let measured = tick >= warmup_ticks;
         let seq = (tick / PTIME_TICKS) as u32;
-        for i in (tick % PTIME_TICKS..n).step_by(PTIME_TICKS) {
-            for dir in 0..2u8 {
-                let (sock, dst) = if dir == 0 {
-                    (&callers[i % SOCKETS], caller_dst[i])
-                } else {
-                    (&buyers[i % SOCKETS], buyer_dst[i])
-                };
+        for (k, &fd) in fds.iter().enumerate() {
+            let dir = u8::from(k >= SOCKETS);
+            let j = k % SOCKETS;
+            // Calls due this tick on shared socket j.
+            let first = tick % PTIME_TICKS;
+            let due = (first..n).step_by(PTIME_TICKS).filter(|i| i % SOCKETS == j);
+            let stamp = now_ns();
+            let mut count = 0;
+            for i in due {
+                let packet = &mut bufs[count];
+                packet[0] = 0x80; // V=2
+                packet[1] = 0; // PT 0, PCMU
                 packet[2..4].copy_from_slice(&(seq as u16).to_be_bytes());
                 packet[4..8].copy_from_slice(&(seq.wrapping_mul(160)).to_be_bytes());
                 packet[8..12].copy_from_slice(&((i as u32) * 2 + u32::from(dir)).to_be_bytes());
                 packet[16..20].copy_from_slice(&(i as u32).to_be_bytes());
                 packet[20] = dir;
                 packet[21] = u8::from(measured);
-                packet[22..30].copy_from_slice(&now_ns().to_be_bytes());
-                match sock.send_to(&packet, dst) {
-                    Ok(_) if measured => sent += 1,
-                    Ok(_) => {}
-                    Err(_) => {
-                        errors += 1;
-                        if measured {
-                            sent += 1;
-                        }
-                    }
+                packet[22..30].copy_from_slice(&stamp.to_be_bytes());
+                names[count] = dst[i][usize::from(dir)];
+                count += 1;
+            }
+            if count == 0 {
+                continue;
+            }
+            iovs.clear();
+            hdrs.clear();
+            for buf in bufs.iter_mut().take(count) {
+                iovs.push(libc::iovec {
+                    iov_base: buf.as_mut_ptr().cast(),
+                    iov_len: PACKET,
+                });
+            }
+            for m in 0..count {
+                // SAFETY: all-zero is a valid msghdr (null pointers, zero lengths).
+                let mut hdr: libc::mmsghdr = unsafe { std::mem::zeroed() };
+                hdr.msg_hdr.msg_name = (&mut names[m] as *mut libc::sockaddr_in).cast();
+                hdr.msg_hdr.msg_namelen = std::mem::size_of::<libc::sockaddr_in>() as u32;
+                hdr.msg_hdr.msg_iov = &mut iovs[m];
+                hdr.msg_hdr.msg_iovlen = 1;
+                hdrs.push(hdr);
+            }
+            let mut done = 0;
+            while done < count {
+                // SAFETY: `hdrs[done..count]` point into `names`, `iovs` and
+                // `bufs`, all alive and unmoved across the call.
+                let r = unsafe {
+                    libc::sendmmsg(fd, hdrs[done..].as_mut_ptr(), (count - done) as u32, 0)
+                };
+                if r <= 0 {
+                    // Skip the message that failed (counted as sent: lost).
+                    errors += 1;
+                    done += 1;
+                } else {
+                    done += r as usize;
                 }
+            }
+            if measured {
+                sent += count as u64;
             }
         }
     }
     (sent, errors)
 }
 
+fn sockaddr_in(addr: SocketAddr) -> libc::sockaddr_in {
+    let SocketAddr::V4(v4) = addr else {
+        panic!("the load generator uses IPv4 loopback only");
+    };
+    libc::sockaddr_in {
+        sin_family: libc::AF_INET as libc::sa_family_t,
+        sin_port: v4.port().to_be(),
+        sin_addr: libc::in_addr {
+            s_addr: u32::from(*v4.ip()).to_be(),
+        },
+        sin_zero: [0; 8],
+    }
+}
+
+/// Datagrams taken per `recvmmsg`.
+const RX_BATCH: usize = 64;
+
 /// Receives until `stop`; returns (measured received, misrouted, latency ns).
-fn receive(socks: Vec<UdpSocket>, stop: Arc<AtomicBool>) -> (u64, u64, Histogram<u64>) {
+///
+/// `poll_interval`: `None` blocks in `poll(2)` and wakes per readiness
+/// (on loopback the relay's `sendto` pays for that wake-up, which a relay
+/// sending to a real network never does); `Some(d)` sleeps `d` between
+/// sweeps instead, so arrivals wake nobody, and every latency sample
+/// carries 0..d of sweep delay, the same for every relay and the `direct`
+/// baseline.
+fn receive(
+    socks: Vec<UdpSocket>,
+    stop: Arc<AtomicBool>,
+    poll_interval: Option<Duration>,
+) -> (u64, u64, Histogram<u64>) {
     let mut hist = Histogram::<u64>::new_with_bounds(1_000, 60_000_000_000, 3).unwrap();
+    if poll_interval.is_some() {
+        // Sleep as asked, not up to the default 50 µs timer slack longer.
+        // SAFETY: prctl with integer arguments only.
+        unsafe { libc::prctl(libc::PR_SET_TIMERSLACK, 1_000u64) };
+    }
     let mut fds: Vec<libc::pollfd> = socks
         .iter()
         .map(|s| libc::pollfd {
@@ -420,11 +536,37 @@ fn receive(socks: Vec<UdpSocket>, stop: Arc<AtomicBool>) -> (u64, u64, Histogram
             revents: 0,
         })
         .collect();
-    let mut buf = [0u8; 2048];
+    let mut bufs = vec![[0u8; 2048]; RX_BATCH];
+    let mut iovs: Vec<libc::iovec> = bufs
+        .iter_mut()
+        .map(|b| libc::iovec {
+            iov_base: b.as_mut_ptr().cast(),
+            iov_len: b.len(),
+        })
+        .collect();
+    let mut hdrs: Vec<libc::mmsghdr> = iovs
+        .iter_mut()
+        .map(|iov| {
+            // SAFETY: all-zero is a valid msghdr (null pointers, zero lengths).
+            let mut hdr: libc::mmsghdr = unsafe { std::mem::zeroed() };
+            hdr.msg_hdr.msg_iov = iov;
+            hdr.msg_hdr.msg_iovlen = 1;
+            hdr
+        })
+        .collect();
     let (mut received, mut misrouted) = (0u64, 0u64);
     while !stop.load(Ordering::Relaxed) {
+        // A sweep asks which sockets hold data without waiting (one
+        // syscall), then reads only those.
+        let wait_ms = match poll_interval {
+            Some(d) => {
+                thread::sleep(d);
+                0
+            }
+            None => 50,
+        };
         // SAFETY: `fds` is a live slice of pollfd of the given length.
-        let ready = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, 50) };
+        let ready = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, wait_ms) };
         if ready <= 0 {
             continue;
         }
@@ -434,19 +576,38 @@ fn receive(socks: Vec<UdpSocket>, stop: Arc<AtomicBool>) -> (u64, u64, Histogram
             }
             // Sockets 0..SOCKETS are callers (they receive dir 1).
             let expect_dir = u8::from(k < SOCKETS);
-            while let Ok((len, _)) = socks[k].recv_from(&mut buf) {
+            loop {
+                // SAFETY: `hdrs` point into `iovs` and `bufs`, alive and
+                // unmoved; the kernel writes at most RX_BATCH messages.
+                let r = unsafe {
+                    libc::recvmmsg(
+                        fd.fd,
+                        hdrs.as_mut_ptr(),
+                        RX_BATCH as u32,
+                        libc::MSG_DONTWAIT,
+                        std::ptr::null_mut(),
+                    )
+                };
+                if r <= 0 {
+                    break;
+                }
                 let now = now_ns();
-                if len != PACKET {
-                    misrouted += 1;
-                    continue;
+                for (hdr, buf) in hdrs.iter().zip(&bufs).take(r as usize) {
+                    if hdr.msg_len as usize != PACKET {
+                        misrouted += 1;
+                        continue;
+                    }
+                    if buf[20] != expect_dir {
+                        misrouted += 1;
+                    }
+                    if buf[21] == 1 {
+                        received += 1;
+                        let sent = u64::from_be_bytes(buf[22..30].try_into().unwrap());
+                        hist.saturating_record(now.saturating_sub(sent).max(1_000));
+                    }
                 }
-                if buf[20] != expect_dir {
-                    misrouted += 1;
-                }
-                if buf[21] == 1 {
-                    received += 1;
-                    let sent = u64::from_be_bytes(buf[22..30].try_into().unwrap());
-                    hist.saturating_record(now.saturating_sub(sent).max(1_000));
+                if (r as usize) < RX_BATCH {
+                    break;
                 }
             }
         }
@@ -538,17 +699,12 @@ fn setup_dce(
     Ok(relay)
 }
 
-/// `--serve-relay`: a MediaEngine on a multi-thread tokio runtime (as the
-/// switch runs it), set up over stdin: `alloc ID CALLER_ADDR BUYER_ADDR`
-/// → `ok CALLER_FACING_PORT BUYER_FACING_PORT`. Runs until killed.
+/// `--serve-relay`: a MediaEngine (its own relay worker threads;
+/// `workers` 0 = one per core, as `MediaEngine::new`), set up over stdin:
+/// `alloc ID CALLER_ADDR BUYER_ADDR` → `ok CALLER_FACING_PORT
+/// BUYER_FACING_PORT`. Runs until killed.
 fn serve_relay(workers: usize) {
     use dce_media::{CallId, Leg, MediaConfig, MediaEngine};
-    let mut builder = tokio::runtime::Builder::new_multi_thread();
-    if workers > 0 {
-        builder.worker_threads(workers);
-    }
-    let runtime = builder.enable_all().build().expect("runtime");
-    let _guard = runtime.enter();
     let config = MediaConfig {
         bind: Ipv4Addr::LOCALHOST.into(),
         advertise: Ipv4Addr::LOCALHOST.into(),
@@ -556,8 +712,12 @@ fn serve_relay(workers: usize) {
         max_sessions: 10_000,
         ..MediaConfig::default()
     };
-    let (engine, mut events) = MediaEngine::new(config, 1024);
-    runtime.spawn(async move { while events.recv().await.is_some() {} });
+    let (engine, mut events) = if workers > 0 {
+        MediaEngine::with_workers(config, 1024, workers)
+    } else {
+        MediaEngine::new(config, 1024)
+    };
+    thread::spawn(move || while events.blocking_recv().is_some() {});
     let stdin = std::io::stdin();
     let mut stdout = std::io::stdout().lock();
     for line in stdin.lock().lines() {

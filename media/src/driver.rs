@@ -1,32 +1,77 @@
-//! The tokio driver: binds each call's relay ports, runs one task per call
-//! that feeds its [`RelaySession`], and gives call control a handle,
-//! [`MediaEngine`]. The only code in the crate with sockets and a clock.
+//! The socket driver: binds each call's relay ports, hands them to a
+//! relay worker thread that feeds the call's [`RelaySession`], and gives
+//! call control a handle, [`MediaEngine`]. The only code in the crate with
+//! sockets and a clock.
 //!
-//! One task per call (not a shared loop): the call's session has a single
-//! owner, so packets are handled in order with no lock on the hot path,
-//! and releasing a call is dropping its task. Each wake drains every
-//! ready socket without blocking (`try_recv_from`), which batches under
-//! load without `recvmmsg`.
+//! # Why this shape (measured; docs/PERFORMANCE.md, "RTP relay load")
+//! A fixed set of relay worker threads (one per core by default,
+//! [`MediaEngine::with_workers`] to choose), each with its own epoll loop
+//! owning many calls (`driver/worker.rs`). A call is placed on the
+//! least-loaded worker and never moves, so a session still has a single
+//! owner: its packets are handled in order, with no lock, no allocation
+//! and no atomic on the hot path (counters are summed per wake). Per
+//! wake: `epoll_wait`; per ready socket: one `recvmmsg` (edge-triggered,
+//! a short read proves the socket drained, `driver/recv.rs`); per packet:
+//! `handle_packet` and one `sendto` from the call's own port.
+//!
+//! It replaced one tokio task per call. At 1,000 calls (100 kpps in) that
+//! design's profile was tokio's per-packet machinery more than the relay:
+//! a readiness wake and task schedule per datagram, the `sleep_until`
+//! re-armed on every wake, a `recvfrom` returning `EAGAIN` after each
+//! packet, and an `EPOLLOUT` wake for every datagram sent (tokio watches
+//! writability of every socket). On the same benchmark and machine the
+//! workers cut relay CPU per packet from 5.6–6.9 µs to 3.3–3.7 µs
+//! (rtpengine: ~7) and raised the calls held at added p99 ≤ 1 ms from
+//! ~2,000 to ~2,250–2,500. What is left is the kernel: `sendto` (with
+//! loopback delivery) ~47 % of worker time, `recvmmsg` ~25 %,
+//! `epoll_wait` ~18 %, relay logic ~10 %.
+//!
+//! Edge-triggered + `recvmmsg` over level-triggered + one `recvfrom` per
+//! event: level-triggered re-polls every reported socket on the next
+//! `epoll_wait` (15 % of samples against 12 %). Tried and dropped: a
+//! 100 µs "gather" sleep after a busy wake (interrupt moderation) saved
+//! no CPU and added latency; a short EEVDF slice for the workers showed
+//! no measurable effect; one worker instead of two holds as many calls
+//! only up to ~2,000. `sendmmsg` cannot help: each call sends from its
+//! own socket.
+//!
+//! On Linux 6.1+ the same workers run on io_uring instead
+//! (`driver/worker/uring.rs`): a multishot `recvmsg` per socket into
+//! provided buffers replaces `epoll_wait` + `recvmmsg`, and a wake's sends
+//! go in the one `io_uring_enter` that also waits; sockets are registered
+//! files (no `fget` per send). Chosen at the first session (logged; epoll
+//! when the ring cannot be set up; `DCE_RELAY_IO=epoll` forces epoll). It
+//! saves 3–5 % CPU per packet, not more: the kernel's UDP send, loopback
+//! delivery and receive per packet stay. Relay sockets set DF
+//! (`IP_PMTUDISC_PROBE`), which spares the IP ID computation per packet.
+//!
+//! Control (open, SDP, release) is a channel plus an eventfd per worker;
+//! inactivity is checked on a 100 ms timerfd tick, so no timer is touched
+//! per packet. Release waits for the worker to close the call's sockets
+//! before the ports go back to the pool, so a port is never handed out
+//! while still bound.
 
 use std::collections::HashMap;
 use std::fmt;
 use std::io;
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, SocketAddr, UdpSocket};
 use std::ops::RangeInclusive;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use thiserror::Error;
-use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, oneshot};
-use tracing::{debug, info, trace};
+use tracing::{debug, info};
 
-use crate::relay::{
-    Component, DropReason, Forwarding, Leg, LegPorts, LocalSocket, PortPool, RelaySession,
-    SessionConfig, SessionEvent, SessionStats,
-};
+use crate::relay::{Leg, LegPorts, PortPool, RelaySession, SessionConfig, SessionStats};
 use crate::sdp::{Sdp, SdpError};
+
+mod poller;
+mod recv;
+mod worker;
+
+use worker::{Command, Counters, IoMode, WorkerHandle};
 
 /// Call control's name for a call; opaque to the media engine.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -87,7 +132,7 @@ pub enum MediaError {
     /// No session for this call.
     #[error("no media session for this call")]
     UnknownCall,
-    /// The session's task is busy or gone; a retry may help.
+    /// The session's relay worker has stopped; a retry will not help.
     #[error("media session not accepting commands")]
     SessionBusy,
     /// Binding a relay socket failed.
@@ -99,9 +144,14 @@ pub enum MediaError {
     /// The SDP has no enabled RTP audio stream to anchor (answer 488).
     #[error("SDP has no audio stream")]
     NoAudio,
-    /// Called outside a tokio runtime.
+    /// Called outside a tokio runtime. No longer returned: the relay
+    /// runs on its own threads; kept so callers' matches still compile.
     #[error("media engine used outside a tokio runtime")]
     NoRuntime,
+    /// The relay worker threads could not be started (epoll, eventfd or
+    /// thread creation failed: a resource limit). A retry may help.
+    #[error("starting relay workers: {0}")]
+    Workers(#[source] io::Error),
 }
 
 /// The relay ports of a new session.
@@ -162,44 +212,31 @@ pub struct EngineCounters {
     pub sessions_active: u64,
 }
 
-#[derive(Default)]
-struct Counters {
-    relayed_packets: AtomicU64,
-    relayed_bytes: AtomicU64,
-    dropped_not_rtp: AtomicU64,
-    dropped_unlatched: AtomicU64,
-    dropped_no_destination: AtomicU64,
-    send_errors: AtomicU64,
-    lost: AtomicU64,
-    events_dropped: AtomicU64,
-}
-
-/// Commands to a session's task. The channel is small: call control sends
-/// a handful per call (SDPs, release).
-const CONTROL_CAPACITY: usize = 8;
-/// Datagrams handled per wake before yielding to other calls.
-const BATCH: usize = 64;
-/// Largest datagram; RTP over UDP stays under the path MTU.
-const MAX_DATAGRAM: usize = 2048;
-
-enum Control {
-    Remote(Leg, crate::sdp::RemoteMedia),
-    Release(oneshot::Sender<(SessionStats, u64)>),
-}
-
+/// A call's place: its ports and the worker relaying it.
 struct Handle {
     ports: SessionPorts,
-    control: mpsc::Sender<Control>,
-    task: tokio::task::JoinHandle<()>,
+    worker: usize,
+}
+
+/// Calls and workers, under one lock: call control's operations touch
+/// both (placement, command order), packets touch neither.
+struct Table {
+    sessions: HashMap<CallId, Handle>,
+    /// Started on first use, so an engine never used costs no threads.
+    workers: Vec<WorkerHandle>,
 }
 
 struct Shared {
     config: MediaConfig,
-    // Both locks guard plain maps, are held for a few instructions and
-    // never across an `.await`; the hot path (packets) takes neither.
+    worker_count: usize,
+    /// The workers' I/O, when not detected (tests of each path).
+    forced_io: Option<IoMode>,
+    // Both locks guard plain maps, are held for a few instructions (a
+    // channel send at most) and never across an `.await`; the hot path
+    // (packets, in the workers) takes neither.
     pool: Mutex<PortPool>,
-    sessions: Mutex<HashMap<CallId, Handle>>,
-    counters: Counters,
+    table: Mutex<Table>,
+    counters: Arc<Counters>,
     events: mpsc::Sender<MediaEvent>,
 }
 
@@ -216,15 +253,41 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl MediaEngine {
     /// An engine, and the receiver of its events (bounded by
-    /// `event_capacity`; events beyond it are counted and dropped).
+    /// `event_capacity`; events beyond it are counted and dropped). It
+    /// relays on one worker thread per available core.
     pub fn new(config: MediaConfig, event_capacity: usize) -> (Self, mpsc::Receiver<MediaEvent>) {
+        let workers = std::thread::available_parallelism().map_or(1, usize::from);
+        Self::with_workers(config, event_capacity, workers)
+    }
+
+    /// Like [`new`](Self::new), with `workers` relay threads (at least
+    /// one). They start with the first session.
+    pub fn with_workers(
+        config: MediaConfig,
+        event_capacity: usize,
+        workers: usize,
+    ) -> (Self, mpsc::Receiver<MediaEvent>) {
+        Self::build(config, event_capacity, workers, None)
+    }
+
+    fn build(
+        config: MediaConfig,
+        event_capacity: usize,
+        workers: usize,
+        forced_io: Option<IoMode>,
+    ) -> (Self, mpsc::Receiver<MediaEvent>) {
         let (events, rx) = mpsc::channel(event_capacity.max(1));
         let pool = Mutex::new(PortPool::new(config.ports.clone()));
         let shared = Shared {
             config,
+            worker_count: workers.max(1),
+            forced_io,
             pool,
-            sessions: Mutex::new(HashMap::new()),
-            counters: Counters::default(),
+            table: Mutex::new(Table {
+                sessions: HashMap::new(),
+                workers: Vec::new(),
+            }),
+            counters: Arc::default(),
             events,
         };
         (
@@ -235,16 +298,15 @@ impl MediaEngine {
         )
     }
 
-    /// Opens a session: two port pairs, bound, with a task relaying
-    /// between them. Must be called inside a tokio runtime.
+    /// Opens a session: two port pairs, bound, relayed by a worker
+    /// thread. Works inside or outside a tokio runtime.
     pub fn allocate_session(&self, call_id: CallId) -> Result<SessionPorts, MediaError> {
-        let runtime = tokio::runtime::Handle::try_current().map_err(|_| MediaError::NoRuntime)?;
         {
-            let sessions = lock(&self.shared.sessions);
-            if sessions.contains_key(&call_id) {
+            let table = lock(&self.shared.table);
+            if table.sessions.contains_key(&call_id) {
                 return Err(MediaError::DuplicateCall);
             }
-            if sessions.len() >= self.shared.config.max_sessions {
+            if table.sessions.len() >= self.shared.config.max_sessions {
                 return Err(MediaError::TooManySessions);
             }
         }
@@ -268,37 +330,80 @@ impl MediaEngine {
             caller_ports,
             buyer_ports,
         );
-        let (control, control_rx) = mpsc::channel(CONTROL_CAPACITY);
         let [caller_rtp, caller_rtcp] = caller;
         let [buyer_rtp, buyer_rtcp] = buyer;
-        let sockets = [caller_rtp, caller_rtcp, buyer_rtp, buyer_rtcp];
-        let task = runtime.spawn(run_session(
-            call_id.clone(),
-            session,
-            sockets,
-            control_rx,
-            Arc::clone(&self.shared),
-        ));
-        let mut sessions = lock(&self.shared.sessions);
-        if sessions.contains_key(&call_id) {
-            // Lost a race with a concurrent allocation for the same call.
-            drop(sessions);
-            task.abort();
+        let open = Command::Open {
+            call_id: call_id.clone(),
+            session: Box::new(session),
+            sockets: [caller_rtp, caller_rtcp, buyer_rtp, buyer_rtcp],
+        };
+        let placed = self.place(&call_id, ports, open);
+        if placed.is_err() {
+            // The sockets went with the command, or were dropped with it.
             let mut pool = lock(&self.shared.pool);
             pool.free(caller_ports);
             pool.free(buyer_ports);
-            return Err(MediaError::DuplicateCall);
         }
-        sessions.insert(
-            call_id.clone(),
-            Handle {
-                ports,
-                control,
-                task,
-            },
-        );
+        placed?;
         debug!(%call_id, ?ports, "media session allocated");
         Ok(ports)
+    }
+
+    /// Hands a new call to the least-loaded worker and records it. Under
+    /// the table lock, so no command for the call can overtake `open`.
+    fn place(
+        &self,
+        call_id: &CallId,
+        ports: SessionPorts,
+        open: Command,
+    ) -> Result<(), MediaError> {
+        let mut table = lock(&self.shared.table);
+        if table.sessions.contains_key(call_id) {
+            // Lost a race with a concurrent allocation for the same call.
+            return Err(MediaError::DuplicateCall);
+        }
+        if table.workers.is_empty() {
+            let (mode, why) = match self.shared.forced_io {
+                Some(mode) => (mode, None),
+                None => IoMode::detect(),
+            };
+            match why {
+                None => info!(
+                    ?mode,
+                    workers = self.shared.worker_count,
+                    "relay workers starting"
+                ),
+                Some(e) => info!(
+                    ?mode, workers = self.shared.worker_count, io_uring = %e,
+                    "relay workers starting; io_uring unavailable"
+                ),
+            }
+            table.workers = (0..self.shared.worker_count)
+                .map(|i| {
+                    WorkerHandle::spawn(
+                        i,
+                        mode,
+                        Arc::clone(&self.shared.counters),
+                        self.shared.events.clone(),
+                    )
+                })
+                .collect::<io::Result<_>>()
+                .map_err(MediaError::Workers)?;
+        }
+        let (worker, handle) = table
+            .workers
+            .iter_mut()
+            .enumerate()
+            .min_by_key(|(_, w)| w.load)
+            .ok_or(MediaError::SessionBusy)?;
+        if !handle.send(open) {
+            return Err(MediaError::SessionBusy);
+        }
+        handle.load += 1;
+        table
+            .sessions
+            .insert(call_id.clone(), Handle { ports, worker });
+        Ok(())
     }
 
     /// Binds a pair, trying a few: a port may be held by another process.
@@ -323,9 +428,10 @@ impl MediaEngine {
 
     fn bind_pair(&self, ports: LegPorts) -> io::Result<[Option<UdpSocket>; 2]> {
         let bind = |port| -> io::Result<UdpSocket> {
-            let std = std::net::UdpSocket::bind(SocketAddr::new(self.shared.config.bind, port))?;
-            std.set_nonblocking(true)?;
-            UdpSocket::from_std(std)
+            let socket = UdpSocket::bind(SocketAddr::new(self.shared.config.bind, port))?;
+            socket.set_nonblocking(true)?;
+            dont_fragment(&socket);
+            Ok(socket)
         };
         let rtp = bind(ports.rtp)?;
         let rtcp = ports.rtcp.map(bind).transpose()?;
@@ -344,12 +450,16 @@ impl MediaEngine {
         let mut sdp = Sdp::parse(body)?;
         let index = sdp.first_audio().ok_or(MediaError::NoAudio)?;
         let remote = sdp.remote_media(index).ok_or(MediaError::NoAudio)?;
-        let sessions = lock(&self.shared.sessions);
-        let handle = sessions.get(call_id).ok_or(MediaError::UnknownCall)?;
-        handle
-            .control
-            .try_send(Control::Remote(from, remote))
-            .map_err(|_| MediaError::SessionBusy)?;
+        let table = lock(&self.shared.table);
+        let handle = table.sessions.get(call_id).ok_or(MediaError::UnknownCall)?;
+        let remote = Command::Remote {
+            call_id: call_id.clone(),
+            leg: from,
+            remote,
+        };
+        if !table.workers[handle.worker].send(remote) {
+            return Err(MediaError::SessionBusy);
+        }
         let ports = match from.other() {
             Leg::Caller => handle.ports.caller,
             Leg::Buyer => handle.ports.buyer,
@@ -358,20 +468,28 @@ impl MediaEngine {
         Ok(sdp.to_bytes())
     }
 
-    /// Ends a session: stops its task, frees its ports, returns its
+    /// Ends a session: closes its sockets, frees its ports, returns its
     /// statistics. `None` if the call had no session.
     pub async fn release(&self, call_id: &CallId) -> Option<FinalStats> {
-        let handle = lock(&self.shared.sessions).remove(call_id)?;
         let (tx, rx) = oneshot::channel();
-        let sent = handle.control.send(Control::Release(tx)).await.is_ok();
-        let reply = if sent { rx.await.ok() } else { None };
-        // The task has dropped its sockets once it ends: only then may
-        // the ports go back to the pool.
-        let _ = handle.task.await;
+        let ports = {
+            let mut table = lock(&self.shared.table);
+            let handle = table.sessions.remove(call_id)?;
+            let worker = &mut table.workers[handle.worker];
+            worker.load -= 1;
+            worker.send(Command::Release {
+                call_id: call_id.clone(),
+                reply: tx,
+            });
+            handle.ports
+        };
+        // The worker replies after closing the sockets (or has stopped,
+        // and closed them as it ended): only then may the ports go back.
+        let reply = rx.await.ok();
         {
             let mut pool = lock(&self.shared.pool);
-            pool.free(handle.ports.caller);
-            pool.free(handle.ports.buyer);
+            pool.free(ports.caller);
+            pool.free(ports.buyer);
         }
         let (stats, dropped) = reply?;
         let lost = stats.caller.lost + stats.buyer.lost;
@@ -382,7 +500,10 @@ impl MediaEngine {
 
     /// The ports of a call's session.
     pub fn ports(&self, call_id: &CallId) -> Option<SessionPorts> {
-        lock(&self.shared.sessions).get(call_id).map(|h| h.ports)
+        lock(&self.shared.table)
+            .sessions
+            .get(call_id)
+            .map(|h| h.ports)
     }
 
     /// Port pairs free now (two per session in use).
@@ -390,7 +511,8 @@ impl MediaEngine {
         lock(&self.shared.pool).available()
     }
 
-    /// A snapshot of the counters.
+    /// A snapshot of the counters. Workers add theirs after each batch
+    /// of packets, so a snapshot lags the wire by one wake at most.
     pub fn counters(&self) -> EngineCounters {
         let c = &self.shared.counters;
         EngineCounters {
@@ -402,158 +524,122 @@ impl MediaEngine {
             send_errors: c.send_errors.load(Relaxed),
             lost: c.lost.load(Relaxed),
             events_dropped: c.events_dropped.load(Relaxed),
-            sessions_active: lock(&self.shared.sessions).len() as u64,
+            sessions_active: lock(&self.shared.table).sessions.len() as u64,
         }
     }
 }
 
-/// Index into a session's four sockets.
-fn slot(at: LocalSocket) -> usize {
-    let leg = match at.leg {
-        Leg::Caller => 0,
-        Leg::Buyer => 2,
+/// Sets DF on an IPv4 relay socket without path-MTU discovery
+/// (`IP_PMTUDISC_PROBE`): RTP is far below any MTU, and a datagram with
+/// DF needs no IP ID, which `__ip_select_ident` computes per packet
+/// otherwise (2 % of worker time in the profile). Best effort: a socket
+/// that refuses it relays as before.
+fn dont_fragment(socket: &UdpSocket) {
+    use std::os::fd::AsRawFd;
+    if !socket.local_addr().is_ok_and(|a| a.is_ipv4()) {
+        return;
+    }
+    let value: libc::c_int = libc::IP_PMTUDISC_PROBE;
+    // SAFETY: live descriptor; `value` is an int that outlives the call.
+    let _ = unsafe {
+        libc::setsockopt(
+            socket.as_raw_fd(),
+            libc::IPPROTO_IP,
+            libc::IP_MTU_DISCOVER,
+            (&value as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
     };
-    leg + usize::from(at.component == Component::Rtcp)
 }
 
-const SLOTS: [LocalSocket; 4] = [
-    LocalSocket {
-        leg: Leg::Caller,
-        component: Component::Rtp,
-    },
-    LocalSocket {
-        leg: Leg::Caller,
-        component: Component::Rtcp,
-    },
-    LocalSocket {
-        leg: Leg::Buyer,
-        component: Component::Rtp,
-    },
-    LocalSocket {
-        leg: Leg::Buyer,
-        component: Component::Rtcp,
-    },
-];
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
 
-async fn readable(socket: Option<&UdpSocket>) {
-    match socket {
-        Some(s) => {
-            if s.readable().await.is_err() {
-                std::future::pending::<()>().await;
-            }
-        }
-        None => std::future::pending().await,
+    use super::*;
+
+    fn sdp(port: u16) -> String {
+        format!(
+            "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
+             m=audio {port} RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
+        )
     }
-}
 
-async fn run_session(
-    call_id: CallId,
-    mut session: RelaySession,
-    sockets: [Option<UdpSocket>; 4],
-    mut control: mpsc::Receiver<Control>,
-    shared: Arc<Shared>,
-) {
-    let mut buf = vec![0u8; MAX_DATAGRAM];
-    let mut dropped = 0u64;
-    loop {
-        let deadline = session.poll_timeout();
-        let sleep = async {
-            match deadline {
-                Some(at) => tokio::time::sleep_until(at.into()).await,
-                None => std::future::pending().await,
-            }
-        };
-        tokio::select! {
-            biased;
-            command = control.recv() => match command {
-                Some(Control::Remote(leg, remote)) => session.update_remote(leg, remote),
-                Some(Control::Release(reply)) => {
-                    let _ = reply.send((session.session_stats(), dropped));
-                    return;
-                }
-                // The engine is gone: nobody can release us, so stop.
-                None => return,
-            },
-            () = sleep => session.handle_timeout(Instant::now()),
-            () = readable(sockets[0].as_ref()) => {
-                dropped += drain(&mut session, &sockets, 0, &mut buf, &shared.counters);
-            }
-            () = readable(sockets[1].as_ref()) => {
-                dropped += drain(&mut session, &sockets, 1, &mut buf, &shared.counters);
-            }
-            () = readable(sockets[2].as_ref()) => {
-                dropped += drain(&mut session, &sockets, 2, &mut buf, &shared.counters);
-            }
-            () = readable(sockets[3].as_ref()) => {
-                dropped += drain(&mut session, &sockets, 3, &mut buf, &shared.counters);
-            }
-        }
-        while let Some(event) = session.poll_event() {
-            if let SessionEvent::Inactive { leg, silent_for } = event {
-                let event = MediaEvent::Inactive {
-                    call_id: call_id.clone(),
-                    leg,
-                    silent_for,
-                };
-                if shared.events.try_send(event).is_err() {
-                    shared.counters.events_dropped.fetch_add(1, Relaxed);
-                }
-            }
-        }
+    fn rtp(seq: u16, ssrc: u32) -> Vec<u8> {
+        let mut packet = vec![0x80, 0];
+        packet.extend_from_slice(&seq.to_be_bytes());
+        packet.extend_from_slice(&(u32::from(seq) * 160).to_be_bytes());
+        packet.extend_from_slice(&ssrc.to_be_bytes());
+        packet.resize(12 + 160, 0xff);
+        packet
     }
-}
 
-/// Handles up to [`BATCH`] datagrams waiting on socket `index`; returns
-/// how many were dropped.
-fn drain(
-    session: &mut RelaySession,
-    sockets: &[Option<UdpSocket>; 4],
-    index: usize,
-    buf: &mut [u8],
-    counters: &Counters,
-) -> u64 {
-    let Some(socket) = &sockets[index] else {
-        return 0;
-    };
-    let at = SLOTS[index];
-    let mut dropped = 0;
-    for _ in 0..BATCH {
-        let (len, src) = match socket.try_recv_from(buf) {
-            Ok(received) => received,
-            // WouldBlock: drained. Other errors (ICMP port unreachable
-            // reported on Linux): nothing to do with this datagram.
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-            Err(_) => continue,
-        };
-        let packet = &mut buf[..len];
-        match session.handle_packet(Instant::now(), at, src, packet) {
-            Forwarding::Forward { via, to } => {
-                let sent = sockets[slot(via)]
-                    .as_ref()
-                    .map(|s| s.try_send_to(packet, to));
-                if let Some(Ok(_)) = sent {
-                    counters.relayed_packets.fetch_add(1, Relaxed);
-                    counters.relayed_bytes.fetch_add(len as u64, Relaxed);
-                } else {
-                    counters.send_errors.fetch_add(1, Relaxed);
-                    dropped += 1;
+    fn recv(socket: &UdpSocket) -> (Vec<u8>, SocketAddr) {
+        let mut buf = vec![0; 2048];
+        let (n, from) = socket.recv_from(&mut buf).expect("packet within 5 s");
+        buf.truncate(n);
+        (buf, from)
+    }
+
+    /// Each I/O path (epoll always; io_uring where this kernel has it)
+    /// relays both ways, and release leaves nothing holding the sockets
+    /// (an io_uring ring keeps a reference to each socket it receives on
+    /// or has registered): the ports bind again the moment `release`
+    /// returns.
+    #[tokio::test]
+    async fn each_io_path_relays_and_frees_its_ports() {
+        let local = IpAddr::from([127, 0, 0, 1]);
+        let mut modes = vec![IoMode::Epoll];
+        if IoMode::detect().0 == IoMode::Uring {
+            modes.push(IoMode::Uring);
+        }
+        for mode in modes {
+            let config = MediaConfig {
+                bind: local,
+                advertise: local,
+                ports: 41_900..=41_915,
+                max_sessions: 4,
+                ..MediaConfig::default()
+            };
+            let (engine, _events) = MediaEngine::build(config, 8, 1, Some(mode));
+            for round in 0..3u16 {
+                let call = CallId::from(format!("{mode:?}-{round}").as_str());
+                let ports = engine.allocate_session(call.clone()).expect("allocate");
+                let caller = UdpSocket::bind((local, 0)).expect("bind");
+                let buyer = UdpSocket::bind((local, 0)).expect("bind");
+                for s in [&caller, &buyer] {
+                    s.set_read_timeout(Some(Duration::from_secs(5)))
+                        .expect("timeout");
                 }
-            }
-            Forwarding::Drop(reason) => {
-                trace!(?reason, %src, "dropped");
-                dropped += 1;
-                let counter = match reason {
-                    DropReason::NotRtp => &counters.dropped_not_rtp,
-                    DropReason::UnexpectedSource | DropReason::NotLatchedSource => {
-                        &counters.dropped_unlatched
+                let port = |s: &UdpSocket| s.local_addr().expect("addr").port();
+                engine
+                    .anchor_sdp(&call, Leg::Caller, sdp(port(&caller)).as_bytes())
+                    .expect("offer");
+                engine
+                    .anchor_sdp(&call, Leg::Buyer, sdp(port(&buyer)).as_bytes())
+                    .expect("answer");
+
+                let packet = rtp(round, 0x1111);
+                caller
+                    .send_to(&packet, (local, ports.caller.rtp))
+                    .expect("send");
+                let (got, from) = recv(&buyer);
+                assert_eq!((got, from.port()), (packet, ports.buyer.rtp), "{mode:?}");
+                let reply = rtp(round + 7, 0x2222);
+                buyer
+                    .send_to(&reply, (local, ports.buyer.rtp))
+                    .expect("send");
+                let (got, from) = recv(&caller);
+                assert_eq!((got, from.port()), (reply, ports.caller.rtp), "{mode:?}");
+
+                assert!(engine.release(&call).await.is_some());
+                for leg in [ports.caller, ports.buyer] {
+                    for port in [Some(leg.rtp), leg.rtcp].into_iter().flatten() {
+                        let bound = UdpSocket::bind(SocketAddr::new(local, port));
+                        assert!(bound.is_ok(), "{mode:?}: port {port} still bound");
                     }
-                    DropReason::NoDestination | DropReason::NotReceiving => {
-                        &counters.dropped_no_destination
-                    }
-                };
-                counter.fetch_add(1, Relaxed);
+                }
             }
         }
     }
-    dropped
 }

@@ -9,11 +9,13 @@
 //! - `driver.rs`: [`MediaEngine`], the only code with sockets and a clock.
 //!
 //! # Drive loop
-//! One tokio task per call owns that call's sockets and its
-//! [`RelaySession`]: on each datagram `handle_packet(now, …)` says where
-//! to send the same buffer; on the timer `handle_timeout(now)`; after
-//! both, `poll_event()` and `poll_timeout()`. Tests drive sessions with
-//! instants they choose.
+//! A few relay worker threads (one per core) each own many calls'
+//! sockets and [`RelaySession`]s in an epoll loop: on each datagram
+//! `handle_packet(now, …)` says where to send the same buffer; on a
+//! coarse timer tick `handle_timeout(now)`; after both, `poll_event()`.
+//! Call control talks to them through [`MediaEngine`]. Tests drive
+//! sessions with instants they choose. Why this shape: the top of
+//! `driver.rs`.
 #![warn(missing_docs, unreachable_pub)]
 
 mod driver;

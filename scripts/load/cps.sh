@@ -8,6 +8,9 @@
 # in count (rate x STEP_SECONDS) and time. It reports calls ok/failed,
 # retransmissions, and for DCE its own INVITE-in -> INVITE-out delay
 # (hdrhistogram p50/p99 from /stats/switch) and the INVITEs it shed with 503.
+# DCE anchors each call's media (MEDIA=true); sipp sends no RTP here, so
+# this measures the signalling cost of opening and releasing relay
+# sessions, not forwarding (scripts/load/rtp.sh measures that).
 # After the steps, an overload step offers twice DCE's highest rate with
 # >= 99.9% completed and reports how many of the calls DCE admitted completed.
 #
@@ -19,6 +22,9 @@ cd "$(dirname "$0")/../.."
 RATES=${1:-"100 200 400 800 1200"}
 STEP_SECONDS=${STEP_SECONDS:-10}
 HOLD_MS=${HOLD_MS:-1000}
+# MEDIA=true (default): every call gets a relay session (4 sockets bound at
+# INVITE, released at hangup); MEDIA=false: signalling only.
+MEDIA=${MEDIA:-true}
 DCE=${DCE:-${CARGO_TARGET_DIR:-target}/release/dce}
 WORK=$(mktemp -d /tmp/dce-cps.XXXXXX)
 SCEN=scripts/sipp
@@ -61,6 +67,7 @@ start_dce() {
   rm -f "$WORK/dce.db"*
   DCE_LOG_LEVEL=warn DCE_FRAUD_MAX_CALLS_PER_CALLER=0 DCE_SIP_INBOUND_QUEUE=16384 \
     DCE_BILLING_SPOOL="$WORK/dce-cdr.spool" \
+    DCE_MEDIA_ENABLED="$MEDIA" DCE_MEDIA_PORTS=30000-59999 DCE_MEDIA_MAX_SESSIONS=15000 \
     "$DCE" --database "sqlite://$WORK/dce.db" serve --market "$WORK/market.toml" \
     --sip-listen "127.0.0.1:$DCE_PORT" --http-listen "127.0.0.1:$HTTP_PORT" >/dev/null 2>"$WORK/dce.log" &
   dce_pid=$!

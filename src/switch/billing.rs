@@ -17,7 +17,7 @@ pub(crate) fn cdr_id(call: u64) -> Option<CdrId> {
 /// The record of a call no buyer answered (written once, at its end).
 pub(crate) fn unanswered(call: &Call, now_ms: i64) -> Option<Cdr> {
     Some(Cdr {
-        id: cdr_id(call.id)?,
+        id: call.cdr_id.clone()?,
         seller: call.seller,
         campaign: call.campaign,
         buyer: None,
@@ -50,7 +50,7 @@ pub(crate) fn at_answer(call: &Call, answered: usize, now_ms: i64) -> Option<Cdr
         .find(|r| r.target == attempt.target)?;
     let campaign = &market.campaign(call.campaign)?.campaign;
     Some(Cdr {
-        id: cdr_id(call.id)?,
+        id: call.cdr_id.clone()?,
         seller: call.seller,
         campaign: call.campaign,
         buyer: Some(ranked.buyer),

@@ -32,6 +32,8 @@ pub enum EndCause {
     Shutdown,
     /// The caller never acknowledged the answer.
     AckTimeout,
+    /// A party sent no media for the media timeout.
+    MediaTimeout,
 }
 
 impl EndCause {
@@ -46,6 +48,7 @@ impl EndCause {
             EndCause::MaxDuration => "max_duration",
             EndCause::Shutdown => "shutdown",
             EndCause::AckTimeout => "ack_timeout",
+            EndCause::MediaTimeout => "media_timeout",
         }
     }
 }
@@ -115,6 +118,9 @@ pub(crate) struct Call {
     pub(crate) attestation: Option<dce_marketplace::domain::Attestation>,
     /// When the INVITE arrived (Unix ms, for the record).
     pub(crate) arrived_ms: i64,
+    /// The call's CDR id, fixed at arrival: its record, its trace and its
+    /// live events all go by it.
+    pub(crate) cdr_id: Option<dce_marketplace::billing::CdrId>,
     /// The call's record, from answer on.
     pub(crate) cdr: Option<dce_marketplace::billing::Cdr>,
     /// What happened, when (arrived, decided, attempts, answered).
@@ -139,6 +145,8 @@ pub(crate) struct Call {
     pub(crate) end: Option<(EndCause, Instant)>,
     /// In-dialog BYEs sent and not yet answered.
     pub(crate) pending_byes: u8,
+    /// The call's relay session, when its media is anchored.
+    pub(crate) media: Option<super::media::Anchored>,
 }
 
 impl Call {

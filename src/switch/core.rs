@@ -6,11 +6,14 @@
 use super::call::{Attempt, AttemptState, Call, CallId, EndCause, Phase};
 use super::job::{Acquired, Job, JobDone, Refusal};
 use super::legs::{self, Local};
-use super::trace::{Direction, Traces};
+use super::live::{publish as publish_live, Moment};
+use super::trace::{Direction, TraceStore};
 use super::uas::{attestation_of, caller_of, uas_checks, ALLOW};
+use bytes::Bytes;
 use dce_marketplace::billing::{CallEvent, TimelineEvent};
-use dce_marketplace::domain::PhoneNumber;
+use dce_marketplace::domain::{MediaMode, PhoneNumber};
 use dce_marketplace::{CallFacts, MarketHandle};
+use dce_media::Leg as MediaLeg;
 use dce_sip::{
     ClientKey, Event, HeaderName, Malformed, Message, Method, Peer, Request, Response, ServerKey,
     StatusCode, Transactions, Transmit,
@@ -89,7 +92,10 @@ pub struct SwitchCore {
     by_call_id: FxHashMap<String, (CallId, Leg)>,
     timers: BinaryHeap<Reverse<(Instant, CallId, Timer)>>,
     jobs: VecDeque<Job>,
-    traces: Traces,
+    /// Shared with the API (see `trace.rs` for why a shared store).
+    traces: Arc<TraceStore>,
+    /// The live events bus; publishing never waits.
+    events: crate::observe::EventBus,
     next_id: CallId,
     accepting: bool,
     overloaded: bool,
@@ -97,6 +103,8 @@ pub struct SwitchCore {
     invite_delays: VecDeque<Duration>,
     outcomes: VecDeque<Outcome>,
     counts: Counts,
+    /// The RTP relay; `None`: signalling only.
+    media: Option<dce_media::MediaEngine>,
 }
 
 /// Running totals the driver publishes.
@@ -145,7 +153,8 @@ impl SwitchCore {
             by_call_id: FxHashMap::default(),
             timers: BinaryHeap::new(),
             jobs: VecDeque::new(),
-            traces: Traces::new(10_000, 256),
+            traces: Arc::default(),
+            events: Default::default(),
             next_id: 1,
             accepting: true,
             overloaded: false,
@@ -153,6 +162,32 @@ impl SwitchCore {
             invite_delays: VecDeque::new(),
             outcomes: VecDeque::new(),
             counts: Counts::default(),
+            media: None,
+        }
+    }
+
+    /// Anchors the media of calls (of campaigns that do not bypass it)
+    /// through `engine`.
+    pub fn set_media(&mut self, engine: dce_media::MediaEngine) {
+        self.media = Some(engine);
+    }
+
+    /// The relay reports a party silent for the media timeout: a
+    /// connected call ends with cause `media_timeout`. Before the answer
+    /// the report is ignored (a ringing call has no media yet; the answer
+    /// restarts the relay's clock).
+    pub fn handle_media_inactive(&mut self, now: Instant, session: &dce_media::CallId) {
+        let Ok(id) = session.to_string().parse::<CallId>() else {
+            return;
+        };
+        if self
+            .calls
+            .get(&id)
+            .is_some_and(|c| c.phase == Phase::Answered)
+        {
+            tracing::info!(call = id, "media timeout");
+            self.hang_up(now, id, None, EndCause::MediaTimeout);
+            self.drain_events(now);
         }
     }
 
@@ -182,8 +217,24 @@ impl SwitchCore {
 
     /// The per-call traces.
     #[cfg(test)]
-    pub fn traces(&self) -> &Traces {
+    pub fn traces(&self) -> &TraceStore {
         &self.traces
+    }
+
+    /// Writes SIP traces into `traces` and publishes live events on
+    /// `events`, both shared with the API.
+    pub fn set_observers(&mut self, traces: Arc<TraceStore>, events: crate::observe::EventBus) {
+        self.traces = traces;
+        self.events = events;
+    }
+
+    /// Records a message of `call` with DCE's address on its transport.
+    fn trace(&self, call: CallId, direction: Direction, peer: Peer, message: &Message) {
+        let local = match peer.protocol {
+            dce_sip::Protocol::Tls => self.local.tls.unwrap_or(self.local.udp_tcp),
+            _ => self.local.udp_tcp,
+        };
+        self.traces.record(call, direction, local, peer, message);
     }
 
     /// A message received from the network.
@@ -194,7 +245,7 @@ impl SwitchCore {
             .ok()
             .and_then(|id| self.by_call_id.get(id))
         {
-            self.traces.record(*call, Direction::In, peer, &message);
+            self.trace(*call, Direction::In, peer, &message);
         }
         self.tsx.handle_message(now, message, peer);
         self.drain_events(now);
@@ -250,8 +301,7 @@ impl SwitchCore {
             .ok()
             .and_then(|id| self.by_call_id.get(id))
         {
-            self.traces
-                .record(*call, Direction::Out, t.peer, &t.message);
+            self.trace(*call, Direction::Out, t.peer, &t.message);
         }
         Some(t)
     }
@@ -414,8 +464,25 @@ impl SwitchCore {
             return;
         };
         let caller = caller_of(&invite);
-        self.counts.arrived += 1;
         let id = self.next_id;
+        let media = match (&self.media, entry.campaign.media) {
+            (Some(engine), MediaMode::Relay) => match super::media::open(engine, id, &invite) {
+                Ok(anchored) => anchored,
+                Err(status) => {
+                    if status != super::media::not_acceptable()
+                        && status != StatusCode::SERVICE_UNAVAILABLE
+                    {
+                        self.jobs.push_back(Job::EndMedia {
+                            session: super::media::session_id(id),
+                            cdr: None,
+                        });
+                    }
+                    return self.reply(now, &key, &invite, status);
+                }
+            },
+            _ => None,
+        };
+        self.counts.arrived += 1;
         self.next_id += 1;
         self.seed = self
             .seed
@@ -433,8 +500,9 @@ impl SwitchCore {
         if let Ok(call_id) = invite.headers().call_id() {
             self.by_call_id.insert(call_id.to_string(), (id, Leg::A));
         }
-        self.traces
-            .record(id, Direction::In, peer, &Message::Request(invite.clone()));
+        let cdr_id = super::billing::cdr_id(id);
+        self.traces.start(id, cdr_id.clone());
+        self.trace(id, Direction::In, peer, &Message::Request(invite.clone()));
         let arrived_ms = wall_ms(self.config.epoch, now);
         tracing::info!(call = id, %peer, dialed = %dialed.redacted(), "call arrived");
         self.by_server.insert(key.clone(), id);
@@ -449,6 +517,7 @@ impl SwitchCore {
                 dialed: facts.dialed,
                 attestation: facts.attestation,
                 arrived_ms,
+                cdr_id,
                 cdr: None,
                 timeline: vec![TimelineEvent::new(arrived_ms, CallEvent::Arrived)],
                 a_key: key,
@@ -467,8 +536,12 @@ impl SwitchCore {
                 ok_interval: self.config.timers.t1,
                 end: None,
                 pending_byes: 0,
+                media,
             },
         );
+        if let Some(call) = self.calls.get(&id) {
+            publish_live(&self.events, call, Moment::Arrived, arrived_ms);
+        }
         self.jobs.push_back(Job::Route {
             call: id,
             market,
@@ -497,6 +570,8 @@ impl SwitchCore {
                 excluded,
             },
         );
+        let at = wall_ms(self.config.epoch, now);
+        publish_live(&self.events, call, Moment::Decided, at);
         if call.phase != Phase::Routing {
             return; // cancelled while deciding
         }
@@ -630,6 +705,10 @@ impl SwitchCore {
                 return self.next_attempt(now, id);
             }
         };
+        let mut invite = invite;
+        if let Some(anchored) = &call.media {
+            let _ = invite.set_body(anchored.offer.clone(), Some("application/sdp"));
+        }
         let index = call.attempts.len();
         if call.attempts.iter().all(|a| a.key.is_none()) && self.invite_delays.len() < 65_536 {
             self.invite_delays
@@ -679,6 +758,16 @@ impl SwitchCore {
                 }
                 let final_ = response.status().is_final();
                 if let Some(relay) = self.relays.get(key).cloned() {
+                    let mut response = response;
+                    if response.status().is_success() && !response.body().is_empty() {
+                        let from = match relay.to {
+                            Leg::A => MediaLeg::Caller,
+                            Leg::B(_) => MediaLeg::Buyer,
+                        };
+                        if let Err(e) = self.anchor_body(relay.call, from, &mut response) {
+                            tracing::info!(call = relay.call, error = %e, "answer to a relayed request not anchored");
+                        }
+                    }
                     let r = legs::relayed_response(&relay.request, &response);
                     self.respond(now, &relay.server, r);
                     // A relayed re-INVITE's 2xx is DCE's to ACK on that leg
@@ -709,6 +798,27 @@ impl SwitchCore {
             return;
         };
         let state = call.attempts[i].state;
+        let mut response = response;
+        let live = matches!(state, AttemptState::Calling | AttemptState::Ringing)
+            && call.phase == Phase::Calling;
+        if live && status != StatusCode::TRYING && !response.body().is_empty() {
+            if let (Some(engine), Some(anchored)) = (&self.media, &call.media) {
+                match super::media::rewrite(engine, anchored, MediaLeg::Buyer, response.body()) {
+                    Ok(body) => {
+                        let _ = response.set_body(body, Some("application/sdp"));
+                    }
+                    Err(e) if status.is_success() => {
+                        tracing::info!(call = id, attempt = i, error = %e, "buyer's answer not anchored; next target");
+                        return self.refuse_answer(now, id, i, key, &response);
+                    }
+                    Err(e) => {
+                        // Early media that cannot be relayed is not shown.
+                        tracing::debug!(call = id, error = %e, "early media SDP dropped");
+                        let _ = response.set_body(Bytes::new(), None);
+                    }
+                }
+            }
+        }
         if status.is_success() {
             let invite = call.attempts[i].invite.clone();
             let peer = call.attempts[i].peer;
@@ -756,6 +866,8 @@ impl SwitchCore {
                 wall_ms(self.config.epoch, now),
                 CallEvent::Answered { n: i as u32 },
             );
+            let at = wall_ms(self.config.epoch, now);
+            publish_live(&self.events, call, Moment::Answered(i), at);
             call.phase = Phase::Answered;
             let wall = wall_ms(self.config.epoch, now);
             let Some(call) = self.calls.get_mut(&id) else {
@@ -809,6 +921,8 @@ impl SwitchCore {
                     wall_ms(self.config.epoch, now),
                     CallEvent::AttemptRinging { n: i as u32 },
                 );
+                let at = wall_ms(self.config.epoch, now);
+                publish_live(&self.events, call, Moment::Ringing(i), at);
             }
             call.attempts[i].state = AttemptState::Ringing;
             if call.phase == Phase::Calling {
@@ -829,6 +943,37 @@ impl SwitchCore {
         // 3xx–6xx: the layer has ACKed it; try the next target.
         self.by_client.remove(key);
         self.attempt_failed(now, id, i, status.as_u16());
+    }
+
+    /// A buyer answered with SDP the relay cannot use: its 2xx is ACKed
+    /// and hung up at once, and the next target is tried (as for a 488).
+    fn refuse_answer(
+        &mut self,
+        now: Instant,
+        id: CallId,
+        i: usize,
+        key: &ClientKey,
+        response: &Response,
+    ) {
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
+        let (Some(invite), Some(peer)) = (call.attempts[i].invite.clone(), call.attempts[i].peer)
+        else {
+            return;
+        };
+        if let Ok(mut dialog) = legs::b_dialog(&invite, response, peer) {
+            if let Ok(ack) = dialog.request(Method::ACK, &self.local, Some(1)) {
+                self.tsx.send_stateless(Message::Request(ack), peer);
+            }
+            if let Ok(bye) = dialog.request(Method::BYE, &self.local, None) {
+                let k = self.tsx.send_request(now, bye, peer);
+                self.by_client.insert(k, Purpose::Bye(id));
+            }
+            call.attempts[i].dialog = Some(dialog);
+        }
+        self.by_client.remove(key);
+        self.attempt_failed(now, id, i, 488);
     }
 
     fn attempt_failed(&mut self, now: Instant, id: CallId, i: usize, code: u16) {
@@ -1062,6 +1207,28 @@ impl SwitchCore {
         if legs::carry_body(&request, &mut out).is_err() {
             return self.reply(now, &key, &request, StatusCode::BAD_REQUEST);
         }
+        if !out.body().is_empty() && matches!(method, Method::INVITE | Method::UPDATE) {
+            let from = match leg {
+                Leg::A => MediaLeg::Caller,
+                Leg::B(_) => MediaLeg::Buyer,
+            };
+            if let Err(e) = self.anchor_body(id, from, &mut out) {
+                tracing::info!(call = id, error = %e, "re-offer not anchored");
+                return self.reply(now, &key, &request, super::media::not_acceptable());
+            }
+        }
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
+        let other = match leg {
+            Leg::A => call
+                .answered
+                .and_then(|(i, _)| call.attempts[i].dialog.as_ref()),
+            Leg::B(_) => call.a_dialog.as_ref(),
+        };
+        let Some(dialog) = other else {
+            return;
+        };
         let peer = dialog.peer;
         let cseq = dialog.cseq;
         let to = match leg {
@@ -1080,6 +1247,25 @@ impl SwitchCore {
                 cseq,
             },
         );
+    }
+
+    /// Rewrites the SDP body of a message from the party on `from` for the
+    /// other party (a no-op for a call whose media is not anchored).
+    fn anchor_body<M: SdpCarrier>(
+        &self,
+        id: CallId,
+        from: MediaLeg,
+        message: &mut M,
+    ) -> Result<(), dce_media::MediaError> {
+        let (Some(engine), Some(anchored)) = (
+            &self.media,
+            self.calls.get(&id).and_then(|c| c.media.as_ref()),
+        ) else {
+            return Ok(());
+        };
+        let body = super::media::rewrite(engine, anchored, from, message.sdp())?;
+        message.replace_sdp(body);
+        Ok(())
     }
 
     fn ack_relayed(&mut self, relay: &Relayed) {
@@ -1169,10 +1355,24 @@ impl SwitchCore {
             .cdr
             .take()
             .or_else(|| super::billing::unanswered(call, wall));
-        if let Some(cdr) = cdr {
-            let closed =
-                super::billing::at_end(cdr, call, cause, connected.unwrap_or_default(), wall);
-            self.jobs.push_back(Job::CloseCdr(Box::new(closed)));
+        let closed = cdr.map(|cdr| {
+            Box::new(super::billing::at_end(
+                cdr,
+                call,
+                cause,
+                connected.unwrap_or_default(),
+                wall,
+            ))
+        });
+        // The relay's statistics go into the record: the session is
+        // released first, then the CDR is written.
+        match (call.media.take(), closed) {
+            (Some(anchored), cdr) => self.jobs.push_back(Job::EndMedia {
+                session: anchored.id,
+                cdr,
+            }),
+            (None, Some(cdr)) => self.jobs.push_back(Job::CloseCdr(cdr)),
+            (None, None) => {}
         }
         tracing::info!(
             call = id,
@@ -1195,6 +1395,7 @@ impl SwitchCore {
                     .collect(),
             });
         }
+        publish_live(&self.events, call, Moment::Ended, wall);
         self.traces.finish(id, cause);
         // Long enough for retransmissions and late answers to find it.
         self.timers.push(Reverse((
@@ -1288,6 +1489,30 @@ impl SwitchCore {
             self.hang_up(now, id, None, EndCause::Shutdown);
         }
         self.drain_events(now);
+    }
+}
+
+/// A SIP message whose SDP body the relay rewrites.
+trait SdpCarrier {
+    fn sdp(&self) -> &[u8];
+    fn replace_sdp(&mut self, body: bytes::Bytes);
+}
+
+impl SdpCarrier for Request {
+    fn sdp(&self) -> &[u8] {
+        self.body()
+    }
+    fn replace_sdp(&mut self, body: bytes::Bytes) {
+        let _ = self.set_body(body, Some("application/sdp"));
+    }
+}
+
+impl SdpCarrier for Response {
+    fn sdp(&self) -> &[u8] {
+        self.body()
+    }
+    fn replace_sdp(&mut self, body: bytes::Bytes) {
+        let _ = self.set_body(body, Some("application/sdp"));
     }
 }
 

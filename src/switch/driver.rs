@@ -32,6 +32,8 @@ pub struct Driver {
     pub stop: watch::Receiver<bool>,
     /// How long live calls may go on after shutdown starts.
     pub drain: Duration,
+    /// The relay's reports (media timeouts); `None`: no relay.
+    pub media_events: Option<mpsc::Receiver<dce_media::MediaEvent>>,
 }
 
 impl Driver {
@@ -72,11 +74,22 @@ impl Driver {
                         self.core.set_overloaded(false);
                     }
                     match inbound.received {
-                        Received::Message(m) => self.core.handle_message(Instant::now(), m, inbound.peer),
-                        Received::Malformed(m) => self.core.handle_malformed(m, inbound.peer),
+                        Received::Message(m) => {
+                            self.stats.sip.received.count(&m);
+                            self.core.handle_message(Instant::now(), m, inbound.peer)
+                        }
+                        Received::Malformed(m) => {
+                            self.stats.sip_malformed.inc();
+                            self.core.handle_malformed(m, inbound.peer)
+                        }
                     }
                 }
                 _ = sleep => self.core.handle_timeout(Instant::now()),
+                Some(event) = recv_media(&mut self.media_events) => match event {
+                    dce_media::MediaEvent::Inactive { call_id, .. } => {
+                        self.core.handle_media_inactive(Instant::now(), &call_id)
+                    }
+                },
                 _ = touch.tick() => {
                     let ids = self.core.open_cdrs();
                     if !ids.is_empty() {
@@ -128,6 +141,7 @@ impl Driver {
             let mut progressed = false;
             while let Some(t) = self.core.poll_transmit() {
                 progressed = true;
+                self.stats.sip.sent.count(&t.message);
                 if let Err(e) = self.transports.send(t) {
                     tracing::debug!(error = ?e, "send failed");
                 }
@@ -139,12 +153,10 @@ impl Driver {
             // Billing will consume outcomes; until then they are logged.
             while let Some(o) = self.core.poll_outcome() {
                 tracing::debug!(call = o.call, cause = o.cause.as_str(), ?o.connected, "outcome");
-                self.stats.ended.fetch_add(1, Ordering::Relaxed);
+                self.stats.call_ended(o.cause, o.connected.is_some());
             }
             while let Some(d) = self.core.take_invite_delay() {
-                if let Ok(mut h) = self.stats.invite_delay.lock() {
-                    let _ = h.record(d.as_micros().max(1) as u64);
-                }
+                self.stats.record_invite_delay(d);
             }
             let c = self.core.counts();
             self.stats.arrived.store(c.arrived, Ordering::Relaxed);
@@ -161,7 +173,16 @@ impl Driver {
     /// runs as its own task and reports back.
     fn start(&mut self, job: Job, done_tx: &mpsc::Sender<JobDone>) {
         let services = self.services.clone();
-        let mut fut = Box::pin(async move { job::run(job, &services, chrono::Utc::now()).await });
+        // A routing job is timed, and its decision counted, where it ends.
+        let routing =
+            matches!(job, Job::Route { .. }).then(|| (self.stats.clone(), Instant::now()));
+        let mut fut = Box::pin(async move {
+            let done = job::run(job, &services, chrono::Utc::now()).await;
+            if let (Some((stats, at)), Some(JobDone::Routed { decision, .. })) = (routing, &done) {
+                stats.record_decision(decision, at.elapsed());
+            }
+            done
+        });
         match (&mut fut).now_or_never() {
             Some(Some(done)) => self.core.handle_job(Instant::now(), done),
             Some(None) => {}
@@ -174,5 +195,15 @@ impl Driver {
                 });
             }
         }
+    }
+}
+
+/// The next relay event; never, without a relay.
+async fn recv_media(
+    events: &mut Option<mpsc::Receiver<dce_media::MediaEvent>>,
+) -> Option<dce_media::MediaEvent> {
+    match events {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
     }
 }

@@ -37,6 +37,12 @@ pub enum Job {
     OpenCdr(Box<Cdr>),
     /// Complete and rate an ended call's record (spooled if the database is away).
     CloseCdr(Box<Cdr>),
+    /// Release a call's relay session, then close its record (if it has
+    /// one) with the session's statistics.
+    EndMedia {
+        session: dce_media::CallId,
+        cdr: Option<Box<Cdr>>,
+    },
     /// Note that these calls were still up at `at_ms`.
     TouchCdrs { ids: Vec<CdrId>, at_ms: i64 },
 }
@@ -52,6 +58,9 @@ pub struct Ledger {
     /// still here goes to the spool, so a stop under load loses none.
     /// Locked only to insert or remove one record, never across `.await`.
     pub pending: Arc<std::sync::Mutex<rustc_hash::FxHashMap<String, Cdr>>>,
+    /// Where `rated` live events go once a record is written and rated
+    /// (records rated later from the spool publish none).
+    pub events: crate::observe::EventBus,
 }
 
 impl Ledger {
@@ -61,6 +70,7 @@ impl Ledger {
             store,
             spool,
             pending: Arc::default(),
+            events: Default::default(),
         }
     }
 
@@ -95,6 +105,8 @@ pub struct Services {
     pub rtb: RtbClient,
     /// Billing; `None` in simulations.
     pub ledger: Option<Ledger>,
+    /// The RTP relay; `None`: signalling only.
+    pub media: Option<dce_media::MediaEngine>,
 }
 
 /// A job's result, for the core.
@@ -197,6 +209,25 @@ pub async fn run(
             }
             None
         }
+        Job::EndMedia { session, cdr } => {
+            // Pending from now: a stop during the release still spools it.
+            if let (Some(ledger), Some(cdr)) = (&services.ledger, &cdr) {
+                ledger
+                    .pending()
+                    .insert(cdr.id.as_str().to_string(), (**cdr).clone());
+            }
+            let stats = match &services.media {
+                Some(engine) => engine.release(&session).await,
+                None => None,
+            };
+            if let Some(mut cdr) = cdr {
+                cdr.media = stats.as_ref().map(super::media::stats_json);
+                if let Some(ledger) = &services.ledger {
+                    close(ledger, &cdr).await;
+                }
+            }
+            None
+        }
         Job::TouchCdrs { ids, at_ms } => {
             if let Some(ledger) = &services.ledger {
                 for id in &ids {
@@ -230,9 +261,16 @@ async fn write(ledger: &Ledger, cdr: &Cdr) {
             return;
         }
     };
-    if let Err(e) = ledger.store.close_cdr(cdr, &rating).await {
-        tracing::warn!(cdr = %cdr.id.as_str(), error = %e, "database away; CDR spooled");
-        spool(ledger, cdr).await;
+    match ledger.store.close_cdr(cdr, &rating).await {
+        Ok(dce_marketplace::store::Closed::Rated { rating, .. }) => {
+            let at_ms = chrono::Utc::now().timestamp_millis();
+            super::live::publish_rated(&ledger.events, cdr, &rating, at_ms);
+        }
+        Ok(_) => {} // already closed (by a replay): nothing new
+        Err(e) => {
+            tracing::warn!(cdr = %cdr.id.as_str(), error = %e, "database away; CDR spooled");
+            spool(ledger, cdr).await;
+        }
     }
 }
 

@@ -5,7 +5,8 @@
 //!   call, over the transaction layer of `dce-sip`.
 //! - `call`: one call's state; `legs`: the messages of each leg.
 //! - `job`: the auction and counter slots the core asks for.
-//! - `trace`: per-call SIP traces for the NOC.
+//! - `trace`: per-call SIP traces for the NOC, shared with the API.
+//! - `live`: the live events of a call, for `observe`'s bus.
 //! - `driver`: the tokio task that runs the core.
 
 mod billing;
@@ -14,6 +15,8 @@ mod core;
 mod driver;
 mod job;
 mod legs;
+mod live;
+mod media;
 mod stats;
 mod trace;
 mod uas;
@@ -23,7 +26,9 @@ mod tests;
 
 pub use self::core::{CoreConfig, SwitchCore};
 #[cfg(test)]
-pub use call::{AttemptState, EndCause};
+pub use call::AttemptState;
+pub use call::EndCause;
 pub use driver::Driver;
 pub use job::{Ledger, Services};
 pub use stats::SwitchStats;
+pub use trace::{Direction, Trace, TraceEntry, TraceStore};

@@ -166,8 +166,12 @@ fn crash_on(db: &Option<String>) {
         assert_eq!(c["hung_up_by"], "switch");
         assert!(c["ended_at"].is_i64(), "closed: {c}");
         let secs = c["duration_secs"].as_f64().unwrap();
+        // Answered about a second after start, touched 5 s after start,
+        // crashed at 6.5 s: the record ends at the touch. The lower bound
+        // leaves room for a loaded machine answering late; 0 would mean
+        // the touch was lost.
         assert!(
-            (4.0..8.0).contains(&secs),
+            (2.0..8.0).contains(&secs),
             "billed up to its last sign of life: {secs}"
         );
         assert_eq!(c["billable"], true);

@@ -35,6 +35,14 @@ pub fn have_sipp() -> bool {
     ok
 }
 
+/// 100 relay ports no other switch of this test run uses.
+pub fn relay_ports() -> String {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % 150;
+    let first = 30_000 + n * 100;
+    format!("{first}-{}", first + 99)
+}
+
 /// A target line for the market.
 pub struct Buyer {
     pub name: &'static str,
@@ -108,10 +116,14 @@ impl Switch {
         scratch.write("market.toml", market_text);
         let sip_port = free_port();
         let http_port = free_port();
-        let env: Vec<(String, String)> = env
+        let mut env: Vec<(String, String)> = env
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
+        if !env.iter().any(|(k, _)| k == "DCE_MEDIA_PORTS") {
+            // Switches of parallel tests must not share relay ports.
+            env.push(("DCE_MEDIA_PORTS".into(), relay_ports()));
+        }
         let child = spawn_serve(&scratch, sip_port, http_port, &env);
         let s = Switch {
             scratch,
@@ -146,7 +158,9 @@ impl Switch {
     }
 
     fn wait_ready(&self) {
-        let deadline = Instant::now() + Duration::from_secs(30);
+        // Generous: the whole suite runs in parallel on two cores, and a
+        // start migrates a fresh database and warms up password hashing.
+        let deadline = Instant::now() + Duration::from_secs(90);
         while Instant::now() < deadline {
             if std::net::TcpStream::connect(("127.0.0.1", self.http_port)).is_ok() {
                 return;

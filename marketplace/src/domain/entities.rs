@@ -123,6 +123,37 @@ impl DuplicatePolicy {
     }
 }
 
+/// Whether a campaign's calls have their media anchored through DCE.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MediaMode {
+    /// SDP rewritten to DCE's relay: DCE sees the audio (stats, media
+    /// timeout, NAT traversal).
+    #[default]
+    Relay,
+    /// Signalling only: SDP passes unchanged and media flows end to end.
+    Bypass,
+}
+
+impl MediaMode {
+    /// Reads the market file's name for a mode.
+    pub fn parse(text: &str) -> Option<MediaMode> {
+        match text {
+            "relay" => Some(MediaMode::Relay),
+            "bypass" => Some(MediaMode::Bypass),
+            _ => None,
+        }
+    }
+
+    /// The market file's name for the mode.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MediaMode::Relay => "relay",
+            MediaMode::Bypass => "bypass",
+        }
+    }
+}
+
 /// How a campaign pays its seller for a billable call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -188,6 +219,8 @@ pub struct Campaign {
     pub tags: Vec<(String, String)>,
     /// Only callers with a consent record on file for this campaign are routed.
     pub require_consent: bool,
+    /// Media relayed through DCE or bypassed.
+    pub media: MediaMode,
     /// A disabled campaign takes no calls.
     pub enabled: bool,
 }

@@ -8,8 +8,8 @@ mod phone;
 mod schedule;
 
 pub use entities::{
-    Attestation, Buyer, Campaign, Caps, Consent, DuplicatePolicy, ListKind, PayoutModel, Ranking,
-    Seller, Target,
+    Attestation, Buyer, Campaign, Caps, Consent, DuplicatePolicy, ListKind, MediaMode, PayoutModel,
+    Ranking, Seller, Target,
 };
 pub use ids::{BuyerId, CampaignId, SellerId, TargetId};
 pub use money::{Money, MoneyError};

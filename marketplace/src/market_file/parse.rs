@@ -3,7 +3,8 @@
 use super::spec::{BuyerSpec, CampaignSpec, MarketSpec, SellerSpec, TargetSpec};
 use super::{FileError, MarketFileError};
 use crate::domain::{
-    nanp, Attestation, Caps, DuplicatePolicy, Money, PayoutModel, PhoneNumber, Ranking, Schedule,
+    nanp, Attestation, Caps, DuplicatePolicy, MediaMode, Money, PayoutModel, PhoneNumber, Ranking,
+    Schedule,
 };
 use ipnet::IpNet;
 use serde::Deserialize;
@@ -53,6 +54,7 @@ struct RawCampaign {
     billable_after: Option<S<String>>,
     dedupe_window: Option<S<String>>,
     duplicate_policy: Option<S<String>>,
+    media: Option<S<String>>,
     min_attestation: Option<S<String>>,
     recording: Option<bool>,
     ranking: Option<S<String>>,
@@ -331,6 +333,14 @@ fn campaigns(c: &mut Checker<'_>, raw: &[S<RawCampaign>]) -> Vec<CampaignSpec> {
                 "reject, route_unbilled",
                 duplicate_policy.map(|p| p.is_some()),
             );
+            let media = k.media.as_ref().map(|v| MediaMode::parse(v.get_ref()));
+            choice(
+                c,
+                &k.media,
+                "campaign.media",
+                "relay, bypass",
+                media.map(|m| m.is_some()),
+            );
             let ranking = k.ranking.as_ref().map(|v| Ranking::parse(v.get_ref()));
             choice(
                 c,
@@ -385,6 +395,7 @@ fn campaigns(c: &mut Checker<'_>, raw: &[S<RawCampaign>]) -> Vec<CampaignSpec> {
                 rtb_timeout,
                 tags: k.tags.iter().map(|(a, b)| (a.clone(), b.clone())).collect(),
                 require_consent: k.require_consent.unwrap_or(false),
+                media: media.flatten().unwrap_or_default(),
                 enabled: k.enabled.unwrap_or(true),
             }
         })

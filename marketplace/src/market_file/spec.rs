@@ -1,7 +1,8 @@
 //! A market file after validation: domain types, references still by name.
 
 use crate::domain::{
-    Attestation, Caps, DuplicatePolicy, Money, PayoutModel, PhoneNumber, Ranking, Schedule,
+    Attestation, Caps, DuplicatePolicy, MediaMode, Money, PayoutModel, PhoneNumber, Ranking,
+    Schedule,
 };
 use ipnet::IpNet;
 use std::time::Duration;
@@ -73,6 +74,8 @@ pub struct CampaignSpec {
     pub tags: Vec<(String, String)>,
     /// Consent required.
     pub require_consent: bool,
+    /// Media relayed or bypassed.
+    pub media: MediaMode,
     /// Takes calls.
     pub enabled: bool,
 }

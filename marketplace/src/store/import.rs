@@ -124,10 +124,10 @@ impl Store {
             let sql = match existing {
                 Some(_) => "UPDATE campaigns SET seller_id = $2, payout_minor = $3, payout_share_bp = $4, billable_after_ms = $5, \
                     dedupe_window_ms = $6, duplicate_policy = $7, min_attestation = $8, recording = $9, ranking = $10, \
-                    rtb_timeout_ms = $11, tags = $12, require_consent = $13, enabled = $14 WHERE name = $1 RETURNING id",
+                    rtb_timeout_ms = $11, tags = $12, require_consent = $13, enabled = $14, media = $15 WHERE name = $1 RETURNING id",
                 None => "INSERT INTO campaigns (name, seller_id, payout_minor, payout_share_bp, billable_after_ms, dedupe_window_ms, \
-                    duplicate_policy, min_attestation, recording, ranking, rtb_timeout_ms, tags, require_consent, enabled, created_at) \
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
+                    duplicate_policy, min_attestation, recording, ranking, rtb_timeout_ms, tags, require_consent, enabled, media, created_at) \
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
             };
             let mut q = sqlx::query_as::<_, (i64,)>(sql)
                 .bind(&c.name)
@@ -143,7 +143,8 @@ impl Store {
                 .bind(c.rtb_timeout.as_millis() as i64)
                 .bind(tags)
                 .bind(i64::from(c.require_consent))
-                .bind(i64::from(c.enabled));
+                .bind(i64::from(c.enabled))
+                .bind(c.media.as_str());
             if existing.is_none() {
                 q = q.bind(now);
             }

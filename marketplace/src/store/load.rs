@@ -2,8 +2,8 @@
 
 use super::{Store, StoreError};
 use crate::domain::{
-    Attestation, Buyer, BuyerId, Campaign, CampaignId, Caps, Consent, DuplicatePolicy, Money,
-    PayoutModel, PhoneNumber, Ranking, Schedule, Seller, SellerId, Target, TargetId,
+    Attestation, Buyer, BuyerId, Campaign, CampaignId, Caps, Consent, DuplicatePolicy, MediaMode,
+    Money, PayoutModel, PhoneNumber, Ranking, Schedule, Seller, SellerId, Target, TargetId,
 };
 use crate::snapshot::MarketData;
 use ipnet::IpNet;
@@ -79,7 +79,7 @@ impl Store {
         }
         let campaigns = sqlx::query(
             "SELECT id, name, seller_id, payout_minor, payout_share_bp, billable_after_ms, dedupe_window_ms, duplicate_policy, \
-             min_attestation, recording, ranking, rtb_timeout_ms, tags, require_consent, enabled FROM campaigns ORDER BY id",
+             min_attestation, recording, ranking, rtb_timeout_ms, tags, require_consent, media, enabled FROM campaigns ORDER BY id",
         )
         .fetch_all(&self.pool)
         .await?
@@ -132,6 +132,7 @@ fn campaign(
     let name: String = row.try_get("name")?;
     let what = |field: &str| format!("campaign {name:?} {field}");
     let policy: String = row.try_get("duplicate_policy")?;
+    let media: String = row.try_get("media")?;
     let ranking: String = row.try_get("ranking")?;
     let attestation: Option<String> = row.try_get("min_attestation")?;
     let tags: String = row.try_get("tags")?;
@@ -151,6 +152,7 @@ fn campaign(
         dedupe_window: row.try_get::<Option<i64>, _>("dedupe_window_ms")?.map(ms),
         duplicate_policy: DuplicatePolicy::parse(&policy)
             .ok_or_else(|| corrupt(what("duplicate_policy"), &policy))?,
+        media: MediaMode::parse(&media).ok_or_else(|| corrupt(what("media"), &media))?,
         min_attestation: match attestation {
             None => None,
             Some(a) => {

@@ -18,6 +18,7 @@ mod import;
 mod ledger;
 mod lists;
 mod load;
+pub mod market_write;
 mod spool;
 
 pub use cdr_row::StoredCdr;
@@ -139,6 +140,13 @@ impl Store {
     /// Which database this is.
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// The connection pool, for code outside this crate that keeps its own
+    /// tables in the same database (the management API's accounts, users,
+    /// keys and audit log). Write SQL that both databases accept, as here.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
     }
 
     /// The market's change counter: it moves whenever sellers, buyers,

@@ -40,6 +40,7 @@ pub fn campaign(id: i64, number: &str) -> Campaign {
         rtb_timeout: Duration::from_millis(100),
         tags: vec![],
         require_consent: false,
+        media: MediaMode::Relay,
         enabled: true,
     }
 }

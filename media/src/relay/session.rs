@@ -178,7 +178,12 @@ struct LegState {
 pub struct RelaySession {
     config: SessionConfig,
     legs: [LegState; 2],
-    created: Instant,
+    /// Where the inactivity clock starts for a party that has sent
+    /// nothing since: creation, or the last SDP update.
+    armed_at: Instant,
+    /// An SDP update came since the last input: the clock restarts at the
+    /// next instant the session sees (`update_remote` has no clock).
+    rearm: bool,
     events: VecDeque<SessionEvent>,
 }
 
@@ -200,7 +205,8 @@ impl RelaySession {
         Self {
             config,
             legs: [leg(caller), leg(buyer)],
-            created: now,
+            armed_at: now,
+            rearm: false,
             events: VecDeque::new(),
         }
     }
@@ -230,6 +236,26 @@ impl RelaySession {
             .rx
             .set_codec(remote.clock_rate, remote.telephone_event);
         state.remote = Some(remote);
+        // A renegotiation (the answer, a re-INVITE) gives both parties the
+        // whole timeout again: a call that rang longer than the timeout is
+        // not hung up at answer, and a party moving ports gets time to start.
+        self.rearm = true;
+    }
+
+    fn apply_rearm(&mut self, now: Instant) {
+        if std::mem::take(&mut self.rearm) {
+            self.armed_at = now;
+            for leg in &mut self.legs {
+                leg.inactive_reported = false;
+            }
+        }
+    }
+
+    /// Where `leg`'s silence is counted from.
+    fn silent_since(&self, leg: &LegState) -> Instant {
+        leg.rx
+            .last_packet()
+            .map_or(self.armed_at, |at| at.max(self.armed_at))
     }
 
     /// True while either party's SDP holds the call.
@@ -248,6 +274,7 @@ impl RelaySession {
         src: SocketAddr,
         packet: &mut [u8],
     ) -> Forwarding {
+        self.apply_rearm(now);
         let component = match at.component {
             Component::Rtp if is_rtcp(packet) => Component::Rtcp,
             other => other,
@@ -341,21 +368,26 @@ impl RelaySession {
     /// run, if any.
     pub fn poll_timeout(&self) -> Option<Instant> {
         let timeout = self.current_timeout()?;
+        if self.rearm {
+            // Due at once: the restart takes the owner's next `now`.
+            return Some(self.armed_at);
+        }
         self.legs
             .iter()
             .filter(|l| !l.inactive_reported)
-            .map(|l| l.rx.last_packet().unwrap_or(self.created) + timeout)
+            .map(|l| self.silent_since(l) + timeout)
             .min()
     }
 
     /// Advances time: reports each silent party once per silence.
     pub fn handle_timeout(&mut self, now: Instant) {
+        self.apply_rearm(now);
         let Some(timeout) = self.current_timeout() else {
             return;
         };
         for leg in [Leg::Caller, Leg::Buyer] {
+            let since = self.silent_since(&self.legs[leg.index()]);
             let state = &mut self.legs[leg.index()];
-            let since = state.rx.last_packet().unwrap_or(self.created);
             let silent_for = now.saturating_duration_since(since);
             if !state.inactive_reported && silent_for >= timeout {
                 state.inactive_reported = true;

@@ -37,14 +37,17 @@ impl Sdp {
     /// - `a=rtcp` (RFC 3605) becomes `ports.rtcp`, or the RTP port when
     ///   the leg is muxed (RFC 5761 §5.1.3 allows the same port);
     /// - ICE attributes are removed (see `ICE_ATTRIBUTES`);
-    /// - the `o=` line is left alone: it identifies the offerer's session
-    ///   and its version must move only when the offerer changes it.
+    /// - the `o=` line's address becomes `ip` (topology hiding: the other
+    ///   party never learns the offerer's address); its username, session
+    ///   id and version are kept, so the version still moves only when the
+    ///   offerer changes its session (RFC 3264 §8).
     ///
     /// Returns `false` (and changes nothing) when `index` is not a section.
     pub fn anchor(&mut self, index: usize, ip: IpAddr, ports: LegPorts) -> bool {
         if index >= self.media.len() {
             return false;
         }
+        hide_origin(&mut self.session, ip);
         let had_session_c = replace_connection(&mut self.session, ip);
         strip_ice(&mut self.session);
         for (i, media) in self.media.iter_mut().enumerate() {
@@ -86,6 +89,17 @@ impl Sdp {
             }
         }
         true
+    }
+}
+
+/// `o=<username> <sess-id> <sess-version> IN <IP4|IP6> <address>`: the
+/// address becomes `ip`. A malformed origin is left as written.
+fn hide_origin(lines: &mut [Line], ip: IpAddr) {
+    for line in lines.iter_mut().filter(|l| l.kind == b'o') {
+        let fields: Vec<&str> = line.value.split_ascii_whitespace().collect();
+        if let [user, id, version, "IN", _, _] = fields[..] {
+            line.value = format!("{user} {id} {version} {}", connection_value(ip));
+        }
     }
 }
 

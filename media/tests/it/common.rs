@@ -77,6 +77,8 @@ pub(crate) fn session(t0: Instant, latch: Latch) -> RelaySession {
     let mut s = RelaySession::new(t0, config, CALLER_PORTS, BUYER_PORTS);
     s.update_remote(Leg::Caller, remote(CALLER_SDP));
     s.update_remote(Leg::Buyer, remote(BUYER_SDP));
+    // The SDP exchange happened at t0: the inactivity clock starts there.
+    s.handle_timeout(t0);
     s
 }
 

@@ -60,12 +60,41 @@ fn no_timeout_while_on_hold() {
     assert_eq!(s.poll_timeout(), None);
     s.handle_timeout(t0 + Duration::from_secs(3600));
     assert_eq!(s.poll_event(), None);
-    // Resume: the timer is back.
+    // Resume: the timer is back, counted from the resuming SDP.
     s.update_remote(Leg::Caller, remote(CALLER_SDP));
     assert!(!s.is_on_hold());
     s.handle_timeout(t0 + Duration::from_secs(3600));
+    assert_eq!(s.poll_event(), None);
+    s.handle_timeout(t0 + Duration::from_secs(3660));
     assert!(matches!(
         s.poll_event(),
         Some(SessionEvent::Inactive { .. })
     ));
+}
+
+#[test]
+fn answer_after_long_ringing_restarts_the_clock() {
+    // Offered at t0; the buyer's answer (its SDP) comes 50 s later. Neither
+    // party has sent RTP: the call gets a whole timeout from the answer.
+    let t0 = Instant::now();
+    let mut s = dce_media::RelaySession::new(
+        t0,
+        dce_media::SessionConfig::default(),
+        CALLER_PORTS,
+        BUYER_PORTS,
+    );
+    s.update_remote(Leg::Caller, remote(CALLER_SDP));
+    s.handle_timeout(t0);
+    let answer = t0 + Duration::from_secs(50);
+    s.update_remote(Leg::Buyer, remote(BUYER_SDP));
+    // Due at once, so the owner's next instant restarts the clock.
+    assert!(s.poll_timeout().is_some_and(|at| at <= answer));
+    s.handle_timeout(answer);
+    assert_eq!(s.poll_event(), None);
+    assert_eq!(s.poll_timeout(), Some(answer + Duration::from_secs(60)));
+    s.handle_timeout(t0 + Duration::from_secs(100));
+    assert_eq!(s.poll_event(), None);
+    s.handle_timeout(answer + Duration::from_secs(60));
+    let silent: Vec<_> = std::iter::from_fn(|| s.poll_event()).collect();
+    assert_eq!(silent.len(), 2, "{silent:?}");
 }

@@ -1,6 +1,8 @@
 //! Integration tests of dce-media, one binary with a module per scenario.
 
 mod common;
+mod driver_calls_across_workers;
+mod driver_inactive_event;
 mod driver_udp_relay;
 mod hold_stops_forwarding;
 mod inactivity_timeout;

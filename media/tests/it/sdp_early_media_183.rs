@@ -41,7 +41,7 @@ fn early_media_answer_anchored_and_learned() {
     );
     let expected = String::from_utf8(body)
         .expect("utf8")
-        .replace("c=IN IP4 192.0.2.50", "c=IN IP4 198.18.0.1")
+        .replace("IN IP4 192.0.2.50", "IN IP4 198.18.0.1")
         .replace("m=audio 7078", "m=audio 30000");
     assert_eq!(sdp.to_string(), expected);
 }

@@ -30,8 +30,8 @@ fn ipv6_offer_read_and_anchored_to_ipv4_or_ipv6() {
             && out.contains("a=rtcp:30001 IN IP6 2001:db8::1\r\n"),
         "{out}"
     );
-    // The o= line still names the offerer.
-    assert!(out.contains("o=- 42 1 IN IP6 2001:db8::10\r\n"));
+    // The o= line keeps the offerer's session and version, not its address.
+    assert!(out.contains("o=- 42 1 IN IP6 2001:db8::1\r\n"), "{out}");
 
     // The relay can bridge families: an IPv6 party, an IPv4 buyer side.
     let mut v4 = sdp;

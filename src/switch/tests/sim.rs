@@ -52,6 +52,9 @@ fn target(id: i64, addr: &str, bid: i64, ring: u64) -> Target {
 pub(super) struct Sim {
     pub core: SwitchCore,
     pub now: Instant,
+    /// The real relay (sockets on 127.0.0.1) and the runtime it runs on,
+    /// for scenarios that anchor media.
+    pub media: Option<(tokio::runtime::Runtime, dce_media::MediaEngine)>,
     services: Services,
     /// CDRs the core wrote: ("open" | "close", record).
     pub cdrs: Vec<(&'static str, Cdr)>,
@@ -61,6 +64,37 @@ pub(super) struct Sim {
 impl Sim {
     /// Two buyers: buyer 1 (bid 10.00, rings 5 s) before buyer 2 (5.00).
     pub fn new(max_call_duration: Duration) -> Sim {
+        Sim::build(max_call_duration, MediaMode::Relay)
+    }
+
+    /// As [`Sim::new`], with a real relay on `ports` and the campaign's
+    /// media `mode`.
+    pub fn with_media(ports: std::ops::RangeInclusive<u16>, mode: MediaMode) -> Sim {
+        let mut sim = Sim::build(Duration::from_secs(3600), mode);
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let (engine, _events) = {
+            let _guard = rt.enter();
+            dce_media::MediaEngine::new(
+                dce_media::MediaConfig {
+                    bind: [127, 0, 0, 1].into(),
+                    advertise: [192, 0, 2, 9].into(),
+                    ports,
+                    max_sessions: 16,
+                    session: Default::default(),
+                },
+                16,
+            )
+        };
+        sim.core.set_media(engine.clone());
+        sim.services.media = Some(engine.clone());
+        sim.media = Some((rt, engine));
+        sim
+    }
+
+    fn build(max_call_duration: Duration, media: MediaMode) -> Sim {
         let data = MarketData {
             version: 1,
             sellers: vec![Seller {
@@ -88,6 +122,7 @@ impl Sim {
                 rtb_timeout: Duration::from_millis(100),
                 tags: vec![],
                 require_consent: false,
+                media,
                 enabled: true,
             }],
             targets: vec![target(1, BUYER1, 1000, 5), target(2, BUYER2, 500, 5)],
@@ -114,10 +149,12 @@ impl Sim {
         Sim {
             core,
             now: Instant::now(),
+            media: None,
             services: Services {
                 counters: Arc::new(LocalCounters::new(Duration::from_secs(3600))),
                 rtb: RtbClient::new(),
                 ledger: None,
+                media: None,
             },
             cdrs: Vec::new(),
             sent: Vec::new(),
@@ -138,6 +175,15 @@ impl Sim {
                     }
                     Job::CloseCdr(cdr) => {
                         self.cdrs.push(("close", *cdr));
+                        continue;
+                    }
+                    Job::EndMedia { session, cdr } => {
+                        let (rt, engine) = self.media.as_ref().expect("a relay");
+                        let stats = rt.block_on(engine.release(&session));
+                        if let Some(mut cdr) = cdr {
+                            cdr.media = stats.as_ref().map(crate::switch::media::stats_json);
+                            self.cdrs.push(("close", *cdr));
+                        }
                         continue;
                     }
                     other => other,
@@ -164,7 +210,15 @@ impl Sim {
     }
 
     pub fn deliver(&mut self, message: Message, from: &str) {
+        // Session tasks spawn on the relay's runtime.
+        let guard = self.media.as_ref().map(|(rt, _)| rt.enter());
         self.core.handle_message(self.now, message, peer(from));
+        drop(guard);
+        self.pump();
+    }
+
+    /// Runs what the core has queued (after a direct call into it).
+    pub fn flush(&mut self) {
         self.pump();
     }
 
