@@ -50,24 +50,14 @@ pub enum ApiError {
         message: String,
     },
     /// The buyer's balance or budget does not cover this (402).
-    #[allow(dead_code)] // for the bids resource
     #[error("{0}")]
     OverBudget(String),
     /// The body is larger than `api.max_body_bytes` (413).
     #[error("request body too large")]
     TooLarge,
-    /// The body is not `application/json` (415).
-    #[error("expected Content-Type: application/json")]
-    UnsupportedMediaType,
-    /// Well-formed, valid fields, but cannot be carried out in this state (422).
-    #[allow(dead_code)] // for resources with state transitions
-    #[error("{message}")]
-    Unprocessable {
-        /// The field concerned, if one.
-        field: Option<String>,
-        /// Why.
-        message: String,
-    },
+    /// The body is not of the type the endpoint takes, named here (415).
+    #[error("expected Content-Type: {0}")]
+    UnsupportedMediaType(&'static str),
     /// Over the caller's request rate (429); retry after the delay.
     #[error("too many requests")]
     RateLimited {
@@ -92,7 +82,7 @@ pub struct ErrorDetail {
     /// Stable, machine-readable: `invalid`, `malformed_json`,
     /// `unauthenticated`, `forbidden`, `not_found`, `method_not_allowed`,
     /// `conflict`, `over_budget`, `payload_too_large`,
-    /// `unsupported_media_type`, `unprocessable`, `rate_limited`, `internal`.
+    /// `unsupported_media_type`, `rate_limited`, `internal`.
     #[schema(example = "invalid")]
     pub code: &'static str,
     /// For people; may change between versions.
@@ -146,8 +136,7 @@ impl ApiError {
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::OverBudget(_) => StatusCode::PAYMENT_REQUIRED,
             ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -165,8 +154,7 @@ impl ApiError {
             ApiError::Conflict { .. } => "conflict",
             ApiError::OverBudget(_) => "over_budget",
             ApiError::TooLarge => "payload_too_large",
-            ApiError::UnsupportedMediaType => "unsupported_media_type",
-            ApiError::Unprocessable { .. } => "unprocessable",
+            ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
             ApiError::RateLimited { .. } => "rate_limited",
             ApiError::Internal(_) => "internal",
         }
@@ -174,9 +162,7 @@ impl ApiError {
 
     fn field(&self) -> Option<String> {
         match self {
-            ApiError::Invalid { field, .. }
-            | ApiError::Conflict { field, .. }
-            | ApiError::Unprocessable { field, .. } => field.clone(),
+            ApiError::Invalid { field, .. } | ApiError::Conflict { field, .. } => field.clone(),
             _ => None,
         }
     }

@@ -18,7 +18,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use dce_marketplace::billing::Account;
 use dce_marketplace::domain::{BuyerId, Money};
-use dce_marketplace::store::BillingError;
+use dce_marketplace::store::{top_up_in, BillingError};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -244,11 +244,11 @@ async fn list_postings(
 }
 
 /// An account's cached balance (zero before its first posting).
-async fn balance(pool: &sqlx::AnyPool, account: Account) -> Result<Money, sqlx::Error> {
+async fn balance(conn: &mut sqlx::AnyConnection, account: Account) -> Result<Money, sqlx::Error> {
     let row: Option<(i64,)> =
         sqlx::query_as("SELECT balance_minor FROM account_balances WHERE account = $1")
             .bind(account.to_string())
-            .fetch_optional(pool)
+            .fetch_optional(conn)
             .await?;
     Ok(Money::from_minor(row.map_or(0, |r| r.0)))
 }
@@ -325,20 +325,19 @@ async fn create_top_up(
     };
     let buyer = BuyerId(req.buyer_id);
     let pool = api.store.pool();
-    let before = balance(pool, Account::Buyer(buyer)).await?;
-    // The ledger writes in its own database transaction; the audit record
-    // follows it (a crash in between leaves the ledger's own record, with
-    // the actor and reason, as the trace).
-    let id = api
-        .store
-        .top_up(buyer, amount, reason, &actor)
+    // The postings and the audit record commit together, or neither does.
+    // Writing first: a read before the write would let SQLite refuse the
+    // upgrade to a write when another writer committed in between.
+    let mut tx = pool.begin().await?;
+    let id = top_up_in(&mut tx, buyer, amount, reason, &actor)
         .await
         .map_err(|e| match e {
             BillingError::UnknownAccount(_) => ApiError::invalid("buyer_id", "no such buyer"),
             BillingError::NotPositive(_) => ApiError::invalid("amount", "must be positive"),
             e => ApiError::internal(e),
         })?;
-    let after = balance(pool, Account::Buyer(buyer)).await?;
+    let after = balance(&mut tx, Account::Buyer(buyer)).await?;
+    let before = after.checked_sub(amount).unwrap_or(after);
     let top_up = TopUp {
         transaction_id: id,
         buyer_id: buyer.0,
@@ -346,16 +345,16 @@ async fn create_top_up(
         reason: reason.to_string(),
         balance: after.to_string(),
     };
-    let mut conn = api.store.pool().acquire().await?;
     api.audit
         .record(
-            &mut conn,
+            &mut tx,
             &caller.actor(),
             AuditEvent::new("ledger.top_up", "ledger_transaction", id)
                 .before(&serde_json::json!({ "buyer_id": buyer.0, "balance": before.to_string() }))
                 .after(&top_up),
         )
         .await?;
+    tx.commit().await?;
     tracing::info!(buyer = buyer.0, %amount, transaction = id, "top-up");
     Ok((StatusCode::CREATED, Json(top_up)))
 }

@@ -72,7 +72,6 @@ pub struct ApiState {
     /// The database (its pool: `store.pool()`).
     pub store: Store,
     /// The live market snapshot, swapped when the store's data changes.
-    #[allow(dead_code)] // for the market resources (campaigns, targets, bids)
     pub market: Arc<MarketHandle>,
     /// Signs and checks access tokens.
     pub tokens: Arc<TokenKeys>,
@@ -203,7 +202,7 @@ async fn shape_errors(response: Response) -> Response {
         StatusCode::METHOD_NOT_ALLOWED => ApiError::MethodNotAllowed,
         StatusCode::NOT_FOUND => ApiError::NotFound,
         StatusCode::PAYLOAD_TOO_LARGE => ApiError::TooLarge,
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedMediaType,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedMediaType("application/json"),
         s if s.is_client_error() => ApiError::Invalid {
             // axum's path and query rejections: "Invalid URL: Cannot parse …".
             field: text.starts_with("Invalid URL").then(|| "path".to_string()),

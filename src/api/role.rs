@@ -157,7 +157,6 @@ impl Caller {
     }
 
     /// `404` unless the caller may see this buyer's objects.
-    #[allow(dead_code)] // for the buyer-owned resources (targets, bids, charges)
     pub fn check_buyer(&self, buyer: BuyerId) -> Result<(), ApiError> {
         match self.role {
             Role::Admin => Ok(()),
@@ -167,7 +166,6 @@ impl Caller {
     }
 
     /// `404` unless the caller may see this seller's objects.
-    #[allow(dead_code)] // for the seller-owned resources (campaigns, trunks, payouts)
     pub fn check_seller(&self, seller: SellerId) -> Result<(), ApiError> {
         match self.role {
             Role::Admin => Ok(()),

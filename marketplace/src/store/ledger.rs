@@ -69,6 +69,28 @@ fn display<S: serde::Serializer>(a: &Account, s: S) -> Result<S::Ok, S::Error> {
 
 /// Writes `t` on `conn`, which must be inside a database transaction.
 /// Returns the ledger transaction's id.
+/// [`Store::top_up`] inside the caller's transaction, so that what the
+/// caller writes beside it (an audit record) commits or fails with it.
+pub async fn top_up_in(
+    conn: &mut AnyConnection,
+    buyer: BuyerId,
+    amount: Money,
+    reason: &str,
+    actor: &str,
+) -> Result<i64, BillingError> {
+    if amount <= Money::ZERO {
+        return Err(BillingError::NotPositive(amount));
+    }
+    let t = BalancedTransaction::against_house(
+        TransactionKind::TopUp,
+        Account::Buyer(buyer),
+        amount,
+        reason,
+        actor,
+    )?;
+    post(conn, &t, None, now_ms()).await
+}
+
 pub(super) async fn post(
     conn: &mut AnyConnection,
     t: &BalancedTransaction,
@@ -164,17 +186,10 @@ impl Store {
         reason: &str,
         actor: &str,
     ) -> Result<i64, BillingError> {
-        if amount <= Money::ZERO {
-            return Err(BillingError::NotPositive(amount));
-        }
-        let t = BalancedTransaction::against_house(
-            TransactionKind::TopUp,
-            Account::Buyer(buyer),
-            amount,
-            reason,
-            actor,
-        )?;
-        self.post(&t).await
+        let mut tx = self.pool.begin().await?;
+        let id = top_up_in(&mut tx, buyer, amount, reason, actor).await?;
+        tx.commit().await?;
+        Ok(id)
     }
 
     /// Adds `amount` (either sign) to a buyer's or seller's balance, against

@@ -25,7 +25,7 @@ pub use cdr_row::StoredCdr;
 pub use cdrs::Closed;
 pub use check::{BalanceCache, BalanceMismatch, LedgerReport, UnbalancedTransaction};
 pub use import::{ImportError, ImportSummary};
-pub use ledger::{Balance, BillingError};
+pub use ledger::{top_up_in, Balance, BillingError};
 pub use spool::{ReplayReport, Spool, SpoolError, SpoolStats};
 
 use sqlx::any::{AnyPoolOptions, AnyQueryResult};
