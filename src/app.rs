@@ -243,12 +243,12 @@ async fn start_switch(
         transports,
         inbound: rx,
         inbound_capacity: sip.inbound_queue,
-        services: crate::switch::Services {
+        services: Arc::new(crate::switch::Services {
             counters: shared.counters.clone(),
             rtb: dce_marketplace::auction::RtbClient::new(),
             ledger: Some(ledger),
             media: shared.media.clone(),
-        },
+        }),
         media_events,
         stats: stats.clone(),
         stop,

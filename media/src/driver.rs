@@ -447,7 +447,12 @@ impl MediaEngine {
         from: Leg,
         body: &[u8],
     ) -> Result<Vec<u8>, MediaError> {
-        let mut sdp = Sdp::parse(body)?;
+        self.anchor(call_id, from, Sdp::parse(body)?)
+    }
+
+    /// [`anchor_sdp`](Self::anchor_sdp) of a body already parsed (a caller
+    /// that checked the offer before opening the session parses it once).
+    pub fn anchor(&self, call_id: &CallId, from: Leg, mut sdp: Sdp) -> Result<Vec<u8>, MediaError> {
         let index = sdp.first_audio().ok_or(MediaError::NoAudio)?;
         let remote = sdp.remote_media(index).ok_or(MediaError::NoAudio)?;
         let table = lock(&self.shared.table);

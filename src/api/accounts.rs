@@ -66,8 +66,6 @@ impl NewAccount {
     responses(
         (status = 200, description = "A page of accounts", body = Page<Account>),
         (status = 400, description = "Invalid limit or cursor", body = ErrorBody),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
-        (status = 429, description = "Rate limited", body = ErrorBody),
     )
 )]
 async fn list_accounts(
@@ -91,10 +89,8 @@ async fn list_accounts(
     responses(
         (status = 201, description = "Created", body = Account),
         (status = 400, description = "Invalid field (named)", body = ErrorBody),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 403, description = "Not an admin", body = ErrorBody),
         (status = 409, description = "Name taken, or the buyer or seller has an account", body = ErrorBody),
-        (status = 429, description = "Rate limited", body = ErrorBody),
     )
 )]
 async fn create_account(
@@ -122,13 +118,12 @@ async fn create_account(
     }
     let account = store::insert_account(&mut tx, name, role).await?;
     api.audit
-        .record(
-            &mut tx,
+        .commit(
+            tx,
             &caller.actor(),
             AuditEvent::new("account.create", "account", account.id).after(&account),
         )
         .await?;
-    tx.commit().await?;
     Ok((StatusCode::CREATED, Json(account)))
 }
 
@@ -141,9 +136,7 @@ async fn create_account(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The account", body = Account),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 404, description = "No such account, or another tenant's", body = ErrorBody),
-        (status = 429, description = "Rate limited", body = ErrorBody),
     )
 )]
 async fn get_account(

@@ -108,6 +108,19 @@ impl AuditLog {
         .await?;
         Ok(())
     }
+
+    /// Records `event` in `tx` and commits: the change and its record
+    /// land together or not at all.
+    pub async fn commit(
+        &self,
+        mut tx: sqlx::Transaction<'_, sqlx::Any>,
+        actor: &Actor,
+        event: AuditEvent,
+    ) -> Result<(), ApiError> {
+        self.record(&mut tx, actor, event).await?;
+        tx.commit().await?;
+        Ok(())
+    }
 }
 
 /// One audit record.
@@ -174,9 +187,7 @@ type Row = (
     responses(
         (status = 200, description = "A page of records, newest first", body = Page<AuditRecord>),
         (status = 400, description = "Invalid limit or cursor", body = ErrorBody),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 403, description = "Not an admin", body = ErrorBody),
-        (status = 429, description = "Rate limited", body = ErrorBody),
     )
 )]
 async fn list_audit(

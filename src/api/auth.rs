@@ -131,13 +131,12 @@ async fn login(
         api_key_id: None,
     };
     api.audit
-        .record(
-            &mut tx,
+        .commit(
+            tx,
             &actor,
             AuditEvent::new("auth.login", "user", row.user_id),
         )
         .await?;
-    tx.commit().await?;
     tracing::info!(user = row.user_id, "login");
     tokens(&api, row.user_id, row.account_id, row.role, refresh_token).map(Json)
 }
@@ -232,8 +231,6 @@ async fn logout(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The caller", body = Me),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
-        (status = 429, description = "Rate limited", body = ErrorBody),
     )
 )]
 async fn me(caller: Caller) -> Json<Me> {
@@ -270,8 +267,7 @@ async fn revoke(
     };
     let mut event = AuditEvent::new(action, "user", user_id);
     event.after = Some(serde_json::json!({ "tokens_revoked": revoked }));
-    api.audit.record(&mut tx, &actor, event).await?;
-    tx.commit().await?;
+    api.audit.commit(tx, &actor, event).await?;
     Ok(())
 }
 

@@ -94,10 +94,8 @@ pub(super) async fn afford_raise(
     responses(
         (status = 200, description = "The target after", body = Target),
         (status = 400, description = "Invalid bid (field `bid`)", body = ErrorBody),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 402, description = "A buyer raising its bid with a balance at or below zero, or past its daily budget", body = ErrorBody),
         (status = 404, description = "No such target, or another tenant's", body = ErrorBody),
-        (status = 429, description = "Rate limited", body = ErrorBody),
     )
 )]
 async fn put_bid(

@@ -129,8 +129,6 @@ async fn visible(conn: &mut AnyConnection, caller: &Caller, id: i64) -> Result<B
     responses(
         (status = 200, description = "A page of buyers", body = Page<Buyer>),
         (status = 400, description = "Invalid filter, sort, limit or cursor", body = ErrorBody),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
-        (status = 429, description = "Rate limited", body = ErrorBody),
     )
 )]
 async fn list_buyers(
@@ -174,10 +172,8 @@ async fn list_buyers(
     responses(
         (status = 201, description = "Created", body = Buyer),
         (status = 400, description = "Invalid field (named)", body = ErrorBody),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 403, description = "Not an admin", body = ErrorBody),
         (status = 409, description = "Name taken", body = ErrorBody),
-        (status = 429, description = "Rate limited", body = ErrorBody),
     )
 )]
 async fn create_buyer(
@@ -198,13 +194,12 @@ async fn create_buyer(
     .map_err(ApiError::unique("name", "a buyer with this name exists"))?;
     let after = buyer(&mut tx, id).await?.ok_or(ApiError::NotFound)?;
     api.audit
-        .record(
-            &mut tx,
+        .commit(
+            tx,
             &caller.actor(),
             AuditEvent::new("buyer.create", "buyer", id).after(&after),
         )
         .await?;
-    tx.commit().await?;
     Ok((StatusCode::CREATED, Json(after)))
 }
 
@@ -217,9 +212,7 @@ async fn create_buyer(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The buyer", body = Buyer),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 404, description = "No such buyer, or another tenant's", body = ErrorBody),
-        (status = 429, description = "Rate limited", body = ErrorBody),
     )
 )]
 async fn get_buyer(
@@ -242,11 +235,9 @@ async fn get_buyer(
     responses(
         (status = 200, description = "The buyer after", body = Buyer),
         (status = 400, description = "Invalid field (named); `balance` is not a field here", body = ErrorBody),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 403, description = "The buyer itself (only admins rename)", body = ErrorBody),
         (status = 404, description = "No such buyer, or another tenant's", body = ErrorBody),
         (status = 409, description = "Name taken", body = ErrorBody),
-        (status = 429, description = "Rate limited", body = ErrorBody),
     )
 )]
 async fn update_buyer(
@@ -268,15 +259,14 @@ async fn update_buyer(
     }
     let after = buyer(&mut tx, id).await?.ok_or(ApiError::NotFound)?;
     api.audit
-        .record(
-            &mut tx,
+        .commit(
+            tx,
             &caller.actor(),
             AuditEvent::new("buyer.update", "buyer", id)
                 .before(&before)
                 .after(&after),
         )
         .await?;
-    tx.commit().await?;
     Ok(Json(after))
 }
 
@@ -289,11 +279,9 @@ async fn update_buyer(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 403, description = "Not an admin", body = ErrorBody),
         (status = 404, description = "No such buyer, or another tenant's", body = ErrorBody),
         (status = 409, description = "It still has targets, an account, calls or ledger postings", body = ErrorBody),
-        (status = 429, description = "Rate limited", body = ErrorBody),
     )
 )]
 async fn delete_buyer(
@@ -343,12 +331,11 @@ async fn delete_buyer(
         .execute(&mut *tx)
         .await?;
     api.audit
-        .record(
-            &mut tx,
+        .commit(
+            tx,
             &caller.actor(),
             AuditEvent::new("buyer.delete", "buyer", id).before(&before),
         )
         .await?;
-    tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -419,8 +419,6 @@ fn summary(r: RawSummary, role: Role) -> CallSummary {
     responses(
         (status = 200, description = "A page of calls, newest first", body = Page<CallSummary>),
         (status = 400, description = "Invalid filter, limit or cursor (named)", body = ErrorBody),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
-        (status = 429, description = "Rate limited", body = ErrorBody),
     )
 )]
 async fn list_calls(
@@ -799,9 +797,7 @@ fn detail(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The call", body = CallDetail),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 404, description = "No such call, or not the caller's", body = ErrorBody),
-        (status = 429, description = "Rate limited", body = ErrorBody),
     )
 )]
 async fn get_call(
@@ -840,10 +836,8 @@ async fn trace(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The ladder", body = TraceLadder),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 403, description = "Not an admin", body = ErrorBody),
         (status = 404, description = "No trace kept for this call", body = ErrorBody),
-        (status = 429, description = "Rate limited", body = ErrorBody),
     )
 )]
 async fn call_trace(
@@ -865,10 +859,8 @@ async fn call_trace(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The pcap file", content_type = "application/vnd.tcpdump.pcap", body = PcapFile),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 403, description = "Not an admin", body = ErrorBody),
         (status = 404, description = "No trace kept for this call", body = ErrorBody),
-        (status = 429, description = "Rate limited", body = ErrorBody),
     )
 )]
 async fn call_trace_pcap(

@@ -79,9 +79,7 @@ pub(super) async fn insert_number(
     responses(
         (status = 200, description = "A page of numbers", body = Page<CampaignNumber>),
         (status = 400, description = "Invalid limit or cursor", body = ErrorBody),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 404, description = "No such campaign, or another tenant's", body = ErrorBody),
-        (status = 429, description = "Rate limited", body = ErrorBody),
     )
 )]
 async fn list_numbers(
@@ -127,10 +125,8 @@ async fn list_numbers(
     responses(
         (status = 201, description = "Added", body = CampaignNumber),
         (status = 400, description = "Not an E.164 number (field `number`)", body = ErrorBody),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 404, description = "No such campaign, or another tenant's", body = ErrorBody),
         (status = 409, description = "The number belongs to a campaign", body = ErrorBody),
-        (status = 429, description = "Rate limited", body = ErrorBody),
     )
 )]
 async fn add_number(
@@ -144,15 +140,14 @@ async fn add_number(
     let n = insert_number(&mut tx, id, "number", &req.number).await?;
     let after = campaign(&mut tx, id).await?.ok_or(ApiError::NotFound)?;
     api.audit
-        .record(
-            &mut tx,
+        .commit(
+            tx,
             &caller.actor(),
             AuditEvent::new("campaign.number_add", "campaign", id)
                 .before(&before)
                 .after(&after),
         )
         .await?;
-    tx.commit().await?;
     Ok((
         StatusCode::CREATED,
         Json(CampaignNumber {
@@ -176,9 +171,7 @@ async fn add_number(
     responses(
         (status = 204, description = "Removed"),
         (status = 400, description = "Not an E.164 number (field `number`)", body = ErrorBody),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 404, description = "No such campaign or number, or another tenant's", body = ErrorBody),
-        (status = 429, description = "Rate limited", body = ErrorBody),
     )
 )]
 async fn remove_number(
@@ -202,14 +195,13 @@ async fn remove_number(
     }
     let after = campaign(&mut tx, id).await?.ok_or(ApiError::NotFound)?;
     api.audit
-        .record(
-            &mut tx,
+        .commit(
+            tx,
             &caller.actor(),
             AuditEvent::new("campaign.number_remove", "campaign", id)
                 .before(&before)
                 .after(&after),
         )
         .await?;
-    tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

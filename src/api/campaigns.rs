@@ -421,8 +421,6 @@ async fn write(conn: &mut AnyConnection, c: &Campaign) -> Result<i64, ApiError> 
     responses(
         (status = 200, description = "A page of campaigns", body = Page<Campaign>),
         (status = 400, description = "Invalid filter, sort, limit or cursor", body = ErrorBody),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
-        (status = 429, description = "Rate limited", body = ErrorBody),
     )
 )]
 async fn list_campaigns(
@@ -471,10 +469,8 @@ async fn list_campaigns(
     responses(
         (status = 201, description = "Created", body = Campaign),
         (status = 400, description = "Invalid field (named)", body = ErrorBody),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 403, description = "Not an admin", body = ErrorBody),
         (status = 409, description = "Name taken, or a number belongs to a campaign", body = ErrorBody),
-        (status = 429, description = "Rate limited", body = ErrorBody),
     )
 )]
 async fn create_campaign(
@@ -526,13 +522,12 @@ async fn create_campaign(
     }
     let after = campaign(&mut tx, id).await?.ok_or(ApiError::NotFound)?;
     api.audit
-        .record(
-            &mut tx,
+        .commit(
+            tx,
             &caller.actor(),
             AuditEvent::new("campaign.create", "campaign", id).after(&after),
         )
         .await?;
-    tx.commit().await?;
     Ok((StatusCode::CREATED, Json(after)))
 }
 
@@ -545,9 +540,7 @@ async fn create_campaign(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The campaign", body = Campaign),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 404, description = "No such campaign, or another tenant's", body = ErrorBody),
-        (status = 429, description = "Rate limited", body = ErrorBody),
     )
 )]
 async fn get_campaign(
@@ -571,11 +564,9 @@ async fn get_campaign(
     responses(
         (status = 200, description = "The campaign after", body = Campaign),
         (status = 400, description = "Invalid field (named)", body = ErrorBody),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 403, description = "A seller changing payout, payout_share or billable_after_ms", body = ErrorBody),
         (status = 404, description = "No such campaign, or another tenant's", body = ErrorBody),
         (status = 409, description = "Name taken", body = ErrorBody),
-        (status = 429, description = "Rate limited", body = ErrorBody),
     )
 )]
 async fn update_campaign(
@@ -646,15 +637,14 @@ async fn update_campaign(
     write(&mut tx, &c).await?;
     let after = campaign(&mut tx, id).await?.ok_or(ApiError::NotFound)?;
     api.audit
-        .record(
-            &mut tx,
+        .commit(
+            tx,
             &caller.actor(),
             AuditEvent::new("campaign.update", "campaign", id)
                 .before(&before)
                 .after(&after),
         )
         .await?;
-    tx.commit().await?;
     Ok(Json(after))
 }
 
@@ -667,11 +657,9 @@ async fn update_campaign(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 403, description = "Not an admin", body = ErrorBody),
         (status = 404, description = "No such campaign, or another tenant's", body = ErrorBody),
         (status = 409, description = "It still has targets or calls", body = ErrorBody),
-        (status = 429, description = "Rate limited", body = ErrorBody),
     )
 )]
 async fn delete_campaign(
@@ -705,13 +693,12 @@ async fn delete_campaign(
         sqlx::query(sql).bind(id).execute(&mut *tx).await?;
     }
     api.audit
-        .record(
-            &mut tx,
+        .commit(
+            tx,
             &caller.actor(),
             AuditEvent::new("campaign.delete", "campaign", id).before(&before),
         )
         .await?;
-    tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

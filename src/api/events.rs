@@ -78,8 +78,6 @@ pub fn scope(role: Role) -> Scope {
     responses(
         (status = 101, description = "Upgraded: events follow as text frames"),
         (status = 400, description = "Not a WebSocket upgrade request", body = ErrorBody),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
-        (status = 429, description = "Rate limited", body = ErrorBody),
     )
 )]
 async fn events(

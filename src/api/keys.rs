@@ -57,8 +57,6 @@ const SHOWN_PREFIX: usize = API_KEY_PREFIX.len() + 8;
     responses(
         (status = 200, description = "A page of keys (without secrets)", body = Page<ApiKey>),
         (status = 400, description = "Invalid limit or cursor", body = ErrorBody),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
-        (status = 429, description = "Rate limited", body = ErrorBody),
     )
 )]
 async fn list_keys(
@@ -83,8 +81,6 @@ async fn list_keys(
     responses(
         (status = 201, description = "Created; `key` is shown this once", body = CreatedApiKey),
         (status = 400, description = "Invalid field (named)", body = ErrorBody),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
-        (status = 429, description = "Rate limited", body = ErrorBody),
     )
 )]
 async fn create_key(
@@ -110,13 +106,12 @@ async fn create_key(
     let mut tx = api.store.pool().begin().await?;
     let info = store::insert_key(&mut tx, account_id, name, &key, &key[..SHOWN_PREFIX]).await?;
     api.audit
-        .record(
-            &mut tx,
+        .commit(
+            tx,
             &caller.actor(),
             AuditEvent::new("api_key.create", "api_key", info.id).after(&info),
         )
         .await?;
-    tx.commit().await?;
     Ok((StatusCode::CREATED, Json(CreatedApiKey { info, key })))
 }
 
@@ -129,9 +124,7 @@ async fn create_key(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The key (without its secret)", body = ApiKey),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 404, description = "No such key, or another tenant's", body = ErrorBody),
-        (status = 429, description = "Rate limited", body = ErrorBody),
     )
 )]
 async fn get_key(
@@ -155,9 +148,7 @@ async fn get_key(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Revoked"),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 404, description = "No such key, or another tenant's", body = ErrorBody),
-        (status = 429, description = "Rate limited", body = ErrorBody),
     )
 )]
 async fn revoke_key(
@@ -174,14 +165,13 @@ async fn revoke_key(
         .await?
         .ok_or(ApiError::NotFound)?;
     api.audit
-        .record(
-            &mut tx,
+        .commit(
+            tx,
             &caller.actor(),
             AuditEvent::new("api_key.revoke", "api_key", id)
                 .before(&before)
                 .after(&after),
         )
         .await?;
-    tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -65,8 +65,6 @@ pub struct BalanceView {
     responses(
         (status = 200, description = "A page of balances, by account", body = Page<BalanceView>),
         (status = 400, description = "Invalid limit or cursor", body = ErrorBody),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
-        (status = 429, description = "Rate limited", body = ErrorBody),
     )
 )]
 async fn list_balances(
@@ -168,9 +166,7 @@ type PostingRow = (
     responses(
         (status = 200, description = "A page of postings, newest first", body = Page<PostingView>),
         (status = 400, description = "Invalid filter, limit or cursor (named)", body = ErrorBody),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 404, description = "Another tenant's account", body = ErrorBody),
-        (status = 429, description = "Rate limited", body = ErrorBody),
     )
 )]
 async fn list_postings(
@@ -295,9 +291,7 @@ pub struct TopUp {
     responses(
         (status = 201, description = "Credited", body = TopUp),
         (status = 400, description = "Invalid field (named)", body = ErrorBody),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 403, description = "Not an admin", body = ErrorBody),
-        (status = 429, description = "Rate limited", body = ErrorBody),
     )
 )]
 async fn create_top_up(
@@ -346,15 +340,14 @@ async fn create_top_up(
         balance: after.to_string(),
     };
     api.audit
-        .record(
-            &mut tx,
+        .commit(
+            tx,
             &caller.actor(),
             AuditEvent::new("ledger.top_up", "ledger_transaction", id)
                 .before(&serde_json::json!({ "buyer_id": buyer.0, "balance": before.to_string() }))
                 .after(&top_up),
         )
         .await?;
-    tx.commit().await?;
     tracing::info!(buyer = buyer.0, %amount, transaction = id, "top-up");
     Ok((StatusCode::CREATED, Json(top_up)))
 }

@@ -184,10 +184,8 @@ fn read_csv(text: &str) -> (Vec<u64>, Vec<RejectedLine>) {
     responses(
         (status = 200, description = "A page of entries", body = Page<ListEntry>),
         (status = 400, description = "Invalid limit or cursor", body = ErrorBody),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 403, description = "Not an admin", body = ErrorBody),
         (status = 404, description = "No such list", body = ErrorBody),
-        (status = 429, description = "Rate limited", body = ErrorBody),
     )
 )]
 async fn list_entries(
@@ -230,11 +228,9 @@ async fn list_entries(
     responses(
         (status = 201, description = "Added", body = ListEntry),
         (status = 400, description = "Not an E.164 number (field `number`)", body = ErrorBody),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 403, description = "Not an admin", body = ErrorBody),
         (status = 404, description = "No such list", body = ErrorBody),
         (status = 409, description = "Already on the list", body = ErrorBody),
-        (status = 429, description = "Rate limited", body = ErrorBody),
     )
 )]
 async fn add_entry(
@@ -257,14 +253,13 @@ async fn add_entry(
         added_at: chrono::Utc::now().timestamp_millis(),
     };
     api.audit
-        .record(
-            &mut tx,
+        .commit(
+            tx,
             &caller.actor(),
             AuditEvent::new("list.add", "list_entry", format!("{}:{n}", kind.as_str()))
                 .after(&after),
         )
         .await?;
-    tx.commit().await?;
     let stored = stored(&api, kind, n).await?.unwrap_or(after);
     Ok((StatusCode::CREATED, Json(stored)))
 }
@@ -282,10 +277,8 @@ async fn add_entry(
     responses(
         (status = 200, description = "On the list", body = ListEntry),
         (status = 400, description = "Not an E.164 number (field `number`)", body = ErrorBody),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 403, description = "Not an admin", body = ErrorBody),
         (status = 404, description = "Not on the list, or no such list", body = ErrorBody),
-        (status = 429, description = "Rate limited", body = ErrorBody),
     )
 )]
 async fn get_entry(
@@ -315,10 +308,8 @@ async fn get_entry(
     responses(
         (status = 204, description = "Removed"),
         (status = 400, description = "Not an E.164 number (field `number`)", body = ErrorBody),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 403, description = "Not an admin", body = ErrorBody),
         (status = 404, description = "Not on the list, or no such list", body = ErrorBody),
-        (status = 429, description = "Rate limited", body = ErrorBody),
     )
 )]
 async fn remove_entry(
@@ -336,8 +327,8 @@ async fn remove_entry(
     }
     market_write::bump_lists(&mut tx).await?;
     api.audit
-        .record(
-            &mut tx,
+        .commit(
+            tx,
             &caller.actor(),
             AuditEvent::new(
                 "list.remove",
@@ -347,7 +338,6 @@ async fn remove_entry(
             .before(&before),
         )
         .await?;
-    tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -364,12 +354,10 @@ async fn remove_entry(
     responses(
         (status = 200, description = "Imported", body = ImportReport),
         (status = 400, description = "A line is not a phone number (field `line N`)", body = ErrorBody),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 403, description = "Not an admin", body = ErrorBody),
         (status = 404, description = "No such list", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 415, description = "Not text/csv", body = ErrorBody),
-        (status = 429, description = "Rate limited", body = ErrorBody),
     )
 )]
 async fn import_entries(
@@ -410,13 +398,12 @@ async fn import_entries(
         rejected,
     };
     api.audit
-        .record(
-            &mut tx,
+        .commit(
+            tx,
             &caller.actor(),
             AuditEvent::new("list.import", "list", kind.as_str()).after(&report),
         )
         .await?;
-    tx.commit().await?;
     Ok(Json(report))
 }
 

@@ -111,8 +111,6 @@ type Row = (i64, Option<i64>, i64, i64, i64, i64, i64, i64, i64, i64);
     responses(
         (status = 200, description = "The report", body = Report),
         (status = 400, description = "Invalid parameter (named)", body = ErrorBody),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
-        (status = 429, description = "Rate limited", body = ErrorBody),
     )
 )]
 async fn report(

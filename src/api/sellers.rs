@@ -191,8 +191,6 @@ async fn replace_trunks(
     responses(
         (status = 200, description = "A page of sellers", body = Page<Seller>),
         (status = 400, description = "Invalid filter, sort, limit or cursor", body = ErrorBody),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
-        (status = 429, description = "Rate limited", body = ErrorBody),
     )
 )]
 async fn list_sellers(
@@ -238,10 +236,8 @@ async fn list_sellers(
     responses(
         (status = 201, description = "Created", body = Seller),
         (status = 400, description = "Invalid field (named)", body = ErrorBody),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 403, description = "Not an admin", body = ErrorBody),
         (status = 409, description = "Name taken, or a trunk overlaps another seller's", body = ErrorBody),
-        (status = 429, description = "Rate limited", body = ErrorBody),
     )
 )]
 async fn create_seller(
@@ -262,13 +258,12 @@ async fn create_seller(
     replace_trunks(&mut tx, id, &req.trunks).await?;
     let after = seller(&mut tx, id).await?.ok_or(ApiError::NotFound)?;
     api.audit
-        .record(
-            &mut tx,
+        .commit(
+            tx,
             &caller.actor(),
             AuditEvent::new("seller.create", "seller", id).after(&after),
         )
         .await?;
-    tx.commit().await?;
     Ok((StatusCode::CREATED, Json(after)))
 }
 
@@ -281,9 +276,7 @@ async fn create_seller(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The seller", body = Seller),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 404, description = "No such seller, or another tenant's", body = ErrorBody),
-        (status = 429, description = "Rate limited", body = ErrorBody),
     )
 )]
 async fn get_seller(
@@ -306,11 +299,9 @@ async fn get_seller(
     responses(
         (status = 200, description = "The seller after", body = Seller),
         (status = 400, description = "Invalid field (named)", body = ErrorBody),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 403, description = "The seller itself (only admins rename)", body = ErrorBody),
         (status = 404, description = "No such seller, or another tenant's", body = ErrorBody),
         (status = 409, description = "Name taken", body = ErrorBody),
-        (status = 429, description = "Rate limited", body = ErrorBody),
     )
 )]
 async fn update_seller(
@@ -332,15 +323,14 @@ async fn update_seller(
     }
     let after = seller(&mut tx, id).await?.ok_or(ApiError::NotFound)?;
     api.audit
-        .record(
-            &mut tx,
+        .commit(
+            tx,
             &caller.actor(),
             AuditEvent::new("seller.update", "seller", id)
                 .before(&before)
                 .after(&after),
         )
         .await?;
-    tx.commit().await?;
     Ok(Json(after))
 }
 
@@ -353,11 +343,9 @@ async fn update_seller(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Deleted, with its trunks"),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 403, description = "Not an admin", body = ErrorBody),
         (status = 404, description = "No such seller, or another tenant's", body = ErrorBody),
         (status = 409, description = "It still has campaigns, an account or calls", body = ErrorBody),
-        (status = 429, description = "Rate limited", body = ErrorBody),
     )
 )]
 async fn delete_seller(
@@ -396,13 +384,12 @@ async fn delete_seller(
         .execute(&mut *tx)
         .await?;
     api.audit
-        .record(
-            &mut tx,
+        .commit(
+            tx,
             &caller.actor(),
             AuditEvent::new("seller.delete", "seller", id).before(&before),
         )
         .await?;
-    tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -415,9 +402,7 @@ async fn delete_seller(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The trunks", body = Trunks),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 404, description = "No such seller, or another tenant's", body = ErrorBody),
-        (status = 429, description = "Rate limited", body = ErrorBody),
     )
 )]
 async fn get_trunks(
@@ -443,10 +428,8 @@ async fn get_trunks(
     responses(
         (status = 200, description = "The trunks after", body = Trunks),
         (status = 400, description = "Invalid trunk (named `trunks[i]`)", body = ErrorBody),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 404, description = "No such seller, or another tenant's", body = ErrorBody),
         (status = 409, description = "A trunk overlaps another seller's", body = ErrorBody),
-        (status = 429, description = "Rate limited", body = ErrorBody),
     )
 )]
 async fn put_trunks(
@@ -460,15 +443,14 @@ async fn put_trunks(
     replace_trunks(&mut tx, id, &req.trunks).await?;
     let after = seller(&mut tx, id).await?.ok_or(ApiError::NotFound)?;
     api.audit
-        .record(
-            &mut tx,
+        .commit(
+            tx,
             &caller.actor(),
             AuditEvent::new("seller.trunks", "seller", id)
                 .before(&before)
                 .after(&after),
         )
         .await?;
-    tx.commit().await?;
     Ok(Json(Trunks {
         trunks: after.trunks,
     }))

@@ -453,15 +453,14 @@ pub(super) async fn change(
     bids::afford_raise(api, &mut tx, caller, &before, &t).await?;
     let after = target(&mut tx, id).await?.ok_or(ApiError::NotFound)?;
     api.audit
-        .record(
-            &mut tx,
+        .commit(
+            tx,
             &caller.actor(),
             AuditEvent::new(action, "target", id)
                 .before(&before)
                 .after(&after),
         )
         .await?;
-    tx.commit().await?;
     Ok(after)
 }
 
@@ -475,8 +474,6 @@ pub(super) async fn change(
     responses(
         (status = 200, description = "A page of targets", body = Page<Target>),
         (status = 400, description = "Invalid filter, sort, limit or cursor", body = ErrorBody),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
-        (status = 429, description = "Rate limited", body = ErrorBody),
     )
 )]
 async fn list_targets(
@@ -526,10 +523,8 @@ async fn list_targets(
     responses(
         (status = 201, description = "Created", body = Target),
         (status = 400, description = "Invalid field (named)", body = ErrorBody),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 403, description = "Not an admin", body = ErrorBody),
         (status = 409, description = "Name taken", body = ErrorBody),
-        (status = 429, description = "Rate limited", body = ErrorBody),
     )
 )]
 async fn create_target(
@@ -591,13 +586,12 @@ async fn create_target(
     let id = write(&mut tx, &mut t).await?;
     let after = target(&mut tx, id).await?.ok_or(ApiError::NotFound)?;
     api.audit
-        .record(
-            &mut tx,
+        .commit(
+            tx,
             &caller.actor(),
             AuditEvent::new("target.create", "target", id).after(&after),
         )
         .await?;
-    tx.commit().await?;
     Ok((StatusCode::CREATED, Json(after)))
 }
 
@@ -610,9 +604,7 @@ async fn create_target(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The target", body = Target),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 404, description = "No such target, or another tenant's", body = ErrorBody),
-        (status = 429, description = "Rate limited", body = ErrorBody),
     )
 )]
 async fn get_target(
@@ -636,11 +628,9 @@ async fn get_target(
     responses(
         (status = 200, description = "The target after", body = Target),
         (status = 400, description = "Invalid field (named)", body = ErrorBody),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 402, description = "A buyer raising its bid over its balance or daily budget", body = ErrorBody),
         (status = 404, description = "No such target, or another tenant's", body = ErrorBody),
         (status = 409, description = "Name taken", body = ErrorBody),
-        (status = 429, description = "Rate limited", body = ErrorBody),
     )
 )]
 async fn update_target(
@@ -707,11 +697,9 @@ async fn update_target(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 403, description = "Not an admin", body = ErrorBody),
         (status = 404, description = "No such target, or another tenant's", body = ErrorBody),
         (status = 409, description = "It has calls on record", body = ErrorBody),
-        (status = 429, description = "Rate limited", body = ErrorBody),
     )
 )]
 async fn delete_target(
@@ -736,13 +724,12 @@ async fn delete_target(
         .execute(&mut *tx)
         .await?;
     api.audit
-        .record(
-            &mut tx,
+        .commit(
+            tx,
             &caller.actor(),
             AuditEvent::new("target.delete", "target", id).before(&before),
         )
         .await?;
-    tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -61,8 +61,6 @@ impl AccountFilter {
     responses(
         (status = 200, description = "A page of users", body = Page<User>),
         (status = 400, description = "Invalid limit or cursor", body = ErrorBody),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
-        (status = 429, description = "Rate limited", body = ErrorBody),
     )
 )]
 async fn list_users(
@@ -87,9 +85,7 @@ async fn list_users(
     responses(
         (status = 201, description = "Created", body = User),
         (status = 400, description = "Invalid field (named)", body = ErrorBody),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 409, description = "Email taken", body = ErrorBody),
-        (status = 429, description = "Rate limited", body = ErrorBody),
     )
 )]
 async fn create_user(
@@ -114,13 +110,12 @@ async fn create_user(
     let mut tx = api.store.pool().begin().await?;
     let user = store::insert_user(&mut tx, account_id, email.as_str(), &hash).await?;
     api.audit
-        .record(
-            &mut tx,
+        .commit(
+            tx,
             &caller.actor(),
             AuditEvent::new("user.create", "user", user.id).after(&user),
         )
         .await?;
-    tx.commit().await?;
     Ok((StatusCode::CREATED, Json(user)))
 }
 
@@ -133,9 +128,7 @@ async fn create_user(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The user", body = User),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 404, description = "No such user, or another tenant's", body = ErrorBody),
-        (status = 429, description = "Rate limited", body = ErrorBody),
     )
 )]
 async fn get_user(
@@ -160,9 +153,7 @@ async fn get_user(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Disabled"),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 404, description = "No such user, or another tenant's", body = ErrorBody),
-        (status = 429, description = "Rate limited", body = ErrorBody),
     )
 )]
 async fn disable_user(
@@ -179,15 +170,14 @@ async fn disable_user(
         .await?
         .ok_or(ApiError::NotFound)?;
     api.audit
-        .record(
-            &mut tx,
+        .commit(
+            tx,
             &caller.actor(),
             AuditEvent::new("user.disable", "user", id)
                 .before(&before)
                 .after(&after),
         )
         .await?;
-    tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

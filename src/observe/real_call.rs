@@ -95,12 +95,12 @@ async fn a_real_call_is_published_in_order_traced_and_read_back_by_tshark() {
             transports,
             inbound: rx,
             inbound_capacity: 1024,
-            services: Services {
+            services: std::sync::Arc::new(Services {
                 counters,
                 rtb: dce_marketplace::auction::RtbClient::new(),
                 ledger: Some(ledger),
                 media: None,
-            },
+            }),
             media_events: None,
             stats: Arc::new(SwitchStats::default()),
             stop: stop_rx,

@@ -57,6 +57,16 @@ enum Leg {
     B(usize),
 }
 
+impl Leg {
+    /// The relay's name for this side.
+    fn media(self) -> MediaLeg {
+        match self {
+            Leg::A => MediaLeg::Caller,
+            Leg::B(_) => MediaLeg::Buyer,
+        }
+    }
+}
+
 /// What a client transaction was for.
 #[derive(Clone, Copy, Debug)]
 enum Purpose {
@@ -760,12 +770,14 @@ impl SwitchCore {
                 if let Some(relay) = self.relays.get(key).cloned() {
                     let mut response = response;
                     if response.status().is_success() && !response.body().is_empty() {
-                        let from = match relay.to {
-                            Leg::A => MediaLeg::Caller,
-                            Leg::B(_) => MediaLeg::Buyer,
-                        };
-                        if let Err(e) = self.anchor_body(relay.call, from, &mut response) {
-                            tracing::info!(call = relay.call, error = %e, "answer to a relayed request not anchored");
+                        match self.anchored_sdp(relay.call, relay.to.media(), response.body()) {
+                            Ok(Some(body)) => {
+                                let _ = response.set_body(body, Some("application/sdp"));
+                            }
+                            Ok(None) => {}
+                            Err(e) => {
+                                tracing::info!(call = relay.call, error = %e, "answer to a relayed request not anchored")
+                            }
                         }
                     }
                     let r = legs::relayed_response(&relay.request, &response);
@@ -794,31 +806,33 @@ impl SwitchCore {
         response: Response,
     ) {
         let status = response.status();
-        let Some(call) = self.calls.get_mut(&id) else {
+        let Some(call) = self.calls.get(&id) else {
             return;
         };
         let state = call.attempts[i].state;
-        let mut response = response;
         let live = matches!(state, AttemptState::Calling | AttemptState::Ringing)
             && call.phase == Phase::Calling;
+        let mut response = response;
         if live && status != StatusCode::TRYING && !response.body().is_empty() {
-            if let (Some(engine), Some(anchored)) = (&self.media, &call.media) {
-                match super::media::rewrite(engine, anchored, MediaLeg::Buyer, response.body()) {
-                    Ok(body) => {
-                        let _ = response.set_body(body, Some("application/sdp"));
-                    }
-                    Err(e) if status.is_success() => {
-                        tracing::info!(call = id, attempt = i, error = %e, "buyer's answer not anchored; next target");
-                        return self.refuse_answer(now, id, i, key, &response);
-                    }
-                    Err(e) => {
-                        // Early media that cannot be relayed is not shown.
-                        tracing::debug!(call = id, error = %e, "early media SDP dropped");
-                        let _ = response.set_body(Bytes::new(), None);
-                    }
+            match self.anchored_sdp(id, MediaLeg::Buyer, response.body()) {
+                Ok(Some(body)) => {
+                    let _ = response.set_body(body, Some("application/sdp"));
+                }
+                Ok(None) => {}
+                Err(e) if status.is_success() => {
+                    tracing::info!(call = id, attempt = i, error = %e, "buyer's answer not anchored; next target");
+                    return self.refuse_answer(now, id, i, key, &response);
+                }
+                Err(e) => {
+                    // Early media that cannot be relayed is not shown.
+                    tracing::debug!(call = id, error = %e, "early media SDP dropped");
+                    let _ = response.set_body(Bytes::new(), None);
                 }
             }
         }
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
         if status.is_success() {
             let invite = call.attempts[i].invite.clone();
             let peer = call.attempts[i].peer;
@@ -1208,13 +1222,15 @@ impl SwitchCore {
             return self.reply(now, &key, &request, StatusCode::BAD_REQUEST);
         }
         if !out.body().is_empty() && matches!(method, Method::INVITE | Method::UPDATE) {
-            let from = match leg {
-                Leg::A => MediaLeg::Caller,
-                Leg::B(_) => MediaLeg::Buyer,
-            };
-            if let Err(e) = self.anchor_body(id, from, &mut out) {
-                tracing::info!(call = id, error = %e, "re-offer not anchored");
-                return self.reply(now, &key, &request, super::media::not_acceptable());
+            match self.anchored_sdp(id, leg.media(), out.body()) {
+                Ok(Some(body)) => {
+                    let _ = out.set_body(body, Some("application/sdp"));
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::info!(call = id, error = %e, "re-offer not anchored");
+                    return self.reply(now, &key, &request, super::media::not_acceptable());
+                }
             }
         }
         let Some(call) = self.calls.get_mut(&id) else {
@@ -1249,23 +1265,23 @@ impl SwitchCore {
         );
     }
 
-    /// Rewrites the SDP body of a message from the party on `from` for the
-    /// other party (a no-op for a call whose media is not anchored).
-    fn anchor_body<M: SdpCarrier>(
+    /// `body`, an SDP from the party on `from`, rewritten for the other
+    /// party; `None` for a call whose media is not anchored.
+    fn anchored_sdp(
         &self,
         id: CallId,
         from: MediaLeg,
-        message: &mut M,
-    ) -> Result<(), dce_media::MediaError> {
+        body: &[u8],
+    ) -> Result<Option<Bytes>, dce_media::MediaError> {
         let (Some(engine), Some(anchored)) = (
             &self.media,
             self.calls.get(&id).and_then(|c| c.media.as_ref()),
         ) else {
-            return Ok(());
+            return Ok(None);
         };
-        let body = super::media::rewrite(engine, anchored, from, message.sdp())?;
-        message.replace_sdp(body);
-        Ok(())
+        engine
+            .anchor_sdp(&anchored.id, from, body)
+            .map(|b| Some(Bytes::from(b)))
     }
 
     fn ack_relayed(&mut self, relay: &Relayed) {
@@ -1489,30 +1505,6 @@ impl SwitchCore {
             self.hang_up(now, id, None, EndCause::Shutdown);
         }
         self.drain_events(now);
-    }
-}
-
-/// A SIP message whose SDP body the relay rewrites.
-trait SdpCarrier {
-    fn sdp(&self) -> &[u8];
-    fn replace_sdp(&mut self, body: bytes::Bytes);
-}
-
-impl SdpCarrier for Request {
-    fn sdp(&self) -> &[u8] {
-        self.body()
-    }
-    fn replace_sdp(&mut self, body: bytes::Bytes) {
-        let _ = self.set_body(body, Some("application/sdp"));
-    }
-}
-
-impl SdpCarrier for Response {
-    fn sdp(&self) -> &[u8] {
-        self.body()
-    }
-    fn replace_sdp(&mut self, body: bytes::Bytes) {
-        let _ = self.set_body(body, Some("application/sdp"));
     }
 }
 

@@ -25,7 +25,8 @@ pub struct Driver {
     pub transports: Transports,
     pub inbound: mpsc::Receiver<Inbound>,
     pub inbound_capacity: usize,
-    pub services: Services,
+    /// Shared with every job: one reference count per job, not one per service.
+    pub services: Arc<Services>,
     /// What the switch publishes for HTTP.
     pub stats: Arc<SwitchStats>,
     /// Flips to `true` on shutdown.
@@ -172,7 +173,7 @@ impl Driver {
     /// no RTB): no task, no channel hop on the call path. Otherwise it
     /// runs as its own task and reports back.
     fn start(&mut self, job: Job, done_tx: &mpsc::Sender<JobDone>) {
-        let services = self.services.clone();
+        let services = Arc::clone(&self.services);
         // A routing job is timed, and its decision counted, where it ends.
         let routing =
             matches!(job, Job::Route { .. }).then(|| (self.stats.clone(), Instant::now()));

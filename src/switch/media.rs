@@ -8,7 +8,7 @@
 //! a job.
 
 use bytes::Bytes;
-use dce_media::{FinalStats, MediaEngine, MediaError, Sdp, StreamStats};
+use dce_media::{FinalStats, MediaEngine, Sdp, StreamStats};
 use dce_sip::{Request, StatusCode};
 use serde_json::json;
 
@@ -50,7 +50,7 @@ pub(crate) fn open(
         tracing::warn!(call, error = %e, "no media session; call refused");
         StatusCode::SERVICE_UNAVAILABLE
     })?;
-    match engine.anchor_sdp(&id, dce_media::Leg::Caller, invite.body()) {
+    match engine.anchor(&id, dce_media::Leg::Caller, sdp) {
         Ok(offer) => Ok(Some(Anchored {
             id,
             offer: Bytes::from(offer),
@@ -66,17 +66,6 @@ pub(crate) fn open(
 /// 488 Not Acceptable Here: the SDP cannot be anchored (RFC 3261 §21.4.26).
 pub(crate) fn not_acceptable() -> StatusCode {
     StatusCode::new(488).unwrap_or(StatusCode::BAD_REQUEST)
-}
-
-/// `body`, sent by the party on `from`, rewritten for the other party;
-/// the relay now sends `from`'s media where this body says.
-pub(crate) fn rewrite(
-    engine: &MediaEngine,
-    anchored: &Anchored,
-    from: dce_media::Leg,
-    body: &[u8],
-) -> Result<Bytes, MediaError> {
-    engine.anchor_sdp(&anchored.id, from, body).map(Bytes::from)
 }
 
 /// A released session's statistics as kept in the CDR (`media` field):
