@@ -22,7 +22,16 @@
 //! `recvmmsg`, sweeping every 100 µs by default (`--rx-poll-us`, 0 =
 //! block in poll(2); see `receive` for why). Each payload carries the send
 //! instant, call index, direction and a "measured" flag (set after the
-//! warm-up). The generator is the same for every relay.
+//! warm-up). The generator is the same for every relay. Under a
+//! real-time policy (`chrt -f`, inherited by generator and relays) the
+//! receiver thread runs one priority above the rest, so that a relay
+//! worker or the sender's burst holding the CPU at equal FIFO priority
+//! does not delay the sweep that timestamps arrivals.
+//!
+//! Placement: `--gen-cpus 0 --relay-cpus 1` pins the generator's threads
+//! and the relay process (all its threads, set before exec) to one core
+//! each; `--dce-workers N` and `--rtpengine-threads N` size each relay for
+//! the cores it gets.
 //!
 //! `cargo bench -p dce-media --bench relay_load -- --calls "250 500" --secs 10`
 //! (`scripts/load/rtp.sh` runs the whole table). Only 127.0.0.1 is used;
@@ -83,6 +92,9 @@ fn main() {
         dce_workers: 0,
         rx_poll: Some(Duration::from_micros(100)),
         ticks_per_sec: clock_ticks(),
+        gen_cpus: Vec::new(),
+        relay_cpus: Vec::new(),
+        rtpengine_threads: 0,
     };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
@@ -108,11 +120,29 @@ fn main() {
                 let us: u64 = value().parse().expect("--rx-poll-us");
                 opts.rx_poll = (us > 0).then(|| Duration::from_micros(us));
             }
+            // Pin the generator's threads / the relay process to these
+            // CPUs (comma list; empty: wherever the scheduler puts them).
+            "--gen-cpus" => opts.gen_cpus = cpu_list(&value()),
+            "--relay-cpus" => opts.relay_cpus = cpu_list(&value()),
+            // rtpengine `--num-threads` (0: its default, one per core).
+            "--rtpengine-threads" => {
+                opts.rtpengine_threads = value().parse().expect("--rtpengine-threads")
+            }
             // `cargo bench` passes `--bench`.
             "--bench" => {}
             other => panic!("unknown argument {other}"),
         }
     }
+    pin(&opts.gen_cpus).expect("--gen-cpus");
+    println!(
+        "# generator CPUs {:?}, relay CPUs {:?} (empty: not pinned); rtpengine threads: {}",
+        opts.gen_cpus,
+        opts.relay_cpus,
+        match opts.rtpengine_threads {
+            0 => "its default".to_owned(),
+            t => t.to_string(),
+        }
+    );
     println!(
         "# {} s measured after {} s warm-up per step; 50 pps per direction per call; \
          latency added = relay minus direct at the same N; generator receiver: {}; \
@@ -288,6 +318,50 @@ struct Options {
     dce_workers: usize,
     rx_poll: Option<Duration>,
     ticks_per_sec: f64,
+    gen_cpus: Vec<usize>,
+    relay_cpus: Vec<usize>,
+    rtpengine_threads: usize,
+}
+
+fn cpu_list(list: &str) -> Vec<usize> {
+    list.split(',')
+        .filter(|s| !s.is_empty())
+        .map(|s| s.trim().parse().expect("CPU list: numbers"))
+        .collect()
+}
+
+/// Restricts the calling thread (and what it spawns from now on) to
+/// `cpus`; nothing when empty.
+fn pin(cpus: &[usize]) -> std::io::Result<()> {
+    if cpus.is_empty() {
+        return Ok(());
+    }
+    // SAFETY: all-zero is a valid (empty) cpu_set_t; CPU_SET writes
+    // inside it for indexes below CPU_SETSIZE.
+    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    for &cpu in cpus {
+        // SAFETY: as above.
+        unsafe { libc::CPU_SET(cpu, &mut set) };
+    }
+    // SAFETY: `set` is a live cpu_set_t of the given size; 0 = this thread.
+    let r = unsafe { libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+/// A relay process started with its affinity set to `cpus` (before exec,
+/// so every thread it starts inherits it).
+fn relay_command(program: impl AsRef<std::ffi::OsStr>, opts: &Options) -> Command {
+    use std::os::unix::process::CommandExt;
+    let mut command = Command::new(program);
+    let cpus = opts.relay_cpus.clone();
+    // SAFETY: between fork and exec only sched_setaffinity is called
+    // (async-signal-safe).
+    unsafe { command.pre_exec(move || pin(&cpus)) };
+    command
 }
 
 fn run_step(relay: &str, n: usize, opts: &Options) -> Result<StepResult, String> {
@@ -310,8 +384,8 @@ fn run_step(relay: &str, n: usize, opts: &Options) -> Result<StepResult, String>
             process: None,
             ng: None,
         },
-        "dce" => setup_dce(n, opts.dce_workers, &caller_addr, &buyer_addr)?,
-        "rtpengine" => setup_rtpengine(n, &opts.rtpengine, &caller_addr, &buyer_addr)?,
+        "dce" => setup_dce(n, opts, &caller_addr, &buyer_addr)?,
+        "rtpengine" => setup_rtpengine(n, opts, &caller_addr, &buyer_addr)?,
         other => return Err(format!("unknown relay {other}")),
     };
     let pid = setup.process.as_ref().map(Child::id);
@@ -523,6 +597,7 @@ fn receive(
     poll_interval: Option<Duration>,
 ) -> (u64, u64, Histogram<u64>) {
     let mut hist = Histogram::<u64>::new_with_bounds(1_000, 60_000_000_000, 3).unwrap();
+    above_siblings();
     if poll_interval.is_some() {
         // Sleep as asked, not up to the default 50 µs timer slack longer.
         // SAFETY: prctl with integer arguments only.
@@ -615,6 +690,28 @@ fn receive(
     (received, misrouted, hist)
 }
 
+/// Under a real-time policy, runs the calling thread one priority above
+/// the rest of the process (the sender, and relays that inherited the
+/// same policy): a sweep then reads datagrams when they arrive instead of
+/// waiting, at equal FIFO priority, until a busy relay worker or the
+/// sender's burst blocks, which would be counted as relay latency.
+/// Nothing under a normal policy.
+fn above_siblings() {
+    // SAFETY: plain syscalls on the calling thread with a live out-param.
+    unsafe {
+        let policy = libc::sched_getscheduler(0);
+        if policy != libc::SCHED_FIFO && policy != libc::SCHED_RR {
+            return;
+        }
+        let mut param: libc::sched_param = std::mem::zeroed();
+        if libc::sched_getparam(0, &mut param) != 0 {
+            return;
+        }
+        param.sched_priority += 1;
+        libc::sched_setscheduler(0, policy, &param);
+    }
+}
+
 /// utime + stime of a process, in seconds.
 fn proc_cpu(pid: u32, ticks_per_sec: f64) -> f64 {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
@@ -657,13 +754,13 @@ fn sdp_port(sdp: &[u8]) -> Option<u16> {
 
 fn setup_dce(
     n: usize,
-    workers: usize,
+    opts: &Options,
     caller_addr: &dyn Fn(usize) -> SocketAddr,
     buyer_addr: &dyn Fn(usize) -> SocketAddr,
 ) -> Result<Relay, String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-    let mut child = Command::new(exe)
-        .args(["--serve-relay", &workers.to_string()])
+    let mut child = relay_command(exe, opts)
+        .args(["--serve-relay", &opts.dce_workers.to_string()])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
@@ -753,12 +850,16 @@ fn serve_relay(workers: usize) {
 
 fn setup_rtpengine(
     n: usize,
-    binary: &str,
+    opts: &Options,
     caller_addr: &dyn Fn(usize) -> SocketAddr,
     buyer_addr: &dyn Fn(usize) -> SocketAddr,
 ) -> Result<Relay, String> {
     let log = std::fs::File::create("/tmp/relay_load-rtpengine.log").map_err(|e| e.to_string())?;
-    let child = Command::new(binary)
+    let mut command = relay_command(&opts.rtpengine, opts);
+    if opts.rtpengine_threads > 0 {
+        command.arg(format!("--num-threads={}", opts.rtpengine_threads));
+    }
+    let child = command
         .args([
             "--config-file=none",
             "--table=-1",
