@@ -250,12 +250,7 @@ async fn update_buyer(
     let before = visible(&mut tx, &caller, id).await?;
     caller.require_admin()?;
     if let Some(n) = &req.name {
-        sqlx::query("UPDATE buyers SET name = $1 WHERE id = $2")
-            .bind(market::name("name", n)?)
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(ApiError::unique("name", "a buyer with this name exists"))?;
+        market::rename(&mut tx, "buyers", id, n, "a buyer with this name exists").await?;
     }
     let after = buyer(&mut tx, id).await?.ok_or(ApiError::NotFound)?;
     api.audit

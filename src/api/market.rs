@@ -39,6 +39,25 @@ pub async fn begin_write(api: &ApiState) -> Result<Transaction<'static, Any>, Ap
     Ok(tx)
 }
 
+/// Renames row `id` of `table` (a market table with a unique `name`):
+/// 400 naming `name` for an invalid one, 409 with `taken` when another
+/// row has it.
+pub async fn rename(
+    conn: &mut AnyConnection,
+    table: &'static str,
+    id: i64,
+    text: &str,
+    taken: &'static str,
+) -> Result<(), ApiError> {
+    sqlx::query(&format!("UPDATE {table} SET name = $1 WHERE id = $2"))
+        .bind(name("name", text)?)
+        .bind(id)
+        .execute(conn)
+        .await
+        .map_err(ApiError::unique("name", taken))?;
+    Ok(())
+}
+
 /// A non-negative amount like `"12.50"`; 400 naming `field` otherwise.
 pub fn money(field: &str, text: &str) -> Result<Money, ApiError> {
     match Money::parse(text.trim()) {

@@ -314,12 +314,7 @@ async fn update_seller(
     let before = visible(&mut tx, &caller, id).await?;
     caller.require_admin()?;
     if let Some(n) = &req.name {
-        sqlx::query("UPDATE sellers SET name = $1 WHERE id = $2")
-            .bind(market::name("name", n)?)
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(ApiError::unique("name", "a seller with this name exists"))?;
+        market::rename(&mut tx, "sellers", id, n, "a seller with this name exists").await?;
     }
     let after = seller(&mut tx, id).await?.ok_or(ApiError::NotFound)?;
     api.audit
