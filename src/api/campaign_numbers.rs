@@ -50,8 +50,7 @@ pub(super) async fn insert_number(
     field: &str,
     text: &str,
 ) -> Result<PhoneNumber, ApiError> {
-    let n = PhoneNumber::parse(text.trim())
-        .map_err(|e| ApiError::invalid(field, format!("{text:?}: {e}")))?;
+    let n = market::phone(field, text)?;
     let claimed = sqlx::query(
         "INSERT INTO campaign_numbers (number, campaign_id) VALUES ($1, $2) ON CONFLICT (number) DO NOTHING",
     )
@@ -181,8 +180,7 @@ async fn remove_number(
 ) -> Result<StatusCode, ApiError> {
     let mut tx = market::begin_write(&api).await?;
     let before = visible(&mut tx, &caller, id).await?;
-    let n = PhoneNumber::parse(number.trim())
-        .map_err(|e| ApiError::invalid("number", format!("{number:?}: {e}")))?;
+    let n = market::phone("number", &number)?;
     let removed =
         sqlx::query("DELETE FROM campaign_numbers WHERE number = $1 AND campaign_id = $2")
             .bind(n.as_u64() as i64)

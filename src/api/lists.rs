@@ -13,6 +13,7 @@
 use super::audit::AuditEvent;
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiQuery};
+use super::market;
 use super::page::{Page, PageParams};
 use super::role::Caller;
 use super::ApiState;
@@ -87,10 +88,6 @@ pub struct ImportOptions {
 fn kind(list: &str) -> Result<ListKind, ApiError> {
     // An unknown list is a path that does not exist.
     ListKind::parse(list).ok_or(ApiError::NotFound)
-}
-
-fn number(field: &str, text: &str) -> Result<PhoneNumber, ApiError> {
-    PhoneNumber::parse(text.trim()).map_err(|e| ApiError::invalid(field, format!("{text:?}: {e}")))
 }
 
 fn entry(kind: ListKind, number: i64, added_at: i64) -> ListEntry {
@@ -241,7 +238,7 @@ async fn add_entry(
 ) -> Result<(StatusCode, Json<ListEntry>), ApiError> {
     caller.require_admin()?;
     let kind = kind(&list)?;
-    let n = number("number", &req.number)?;
+    let n = market::phone("number", &req.number)?;
     let mut tx = api.store.pool().begin().await?;
     if market_write::add_list_numbers(&mut tx, kind, &[n.as_u64()]).await? == 0 {
         return Err(ApiError::conflict("number", "already on the list"));
@@ -288,7 +285,7 @@ async fn get_entry(
 ) -> Result<Json<ListEntry>, ApiError> {
     caller.require_admin()?;
     let kind = kind(&list)?;
-    let n = number("number", &num)?;
+    let n = market::phone("number", &num)?;
     stored(&api, kind, n)
         .await?
         .map(Json)
@@ -319,7 +316,7 @@ async fn remove_entry(
 ) -> Result<StatusCode, ApiError> {
     caller.require_admin()?;
     let kind = kind(&list)?;
-    let n = number("number", &num)?;
+    let n = market::phone("number", &num)?;
     let before = stored(&api, kind, n).await?.ok_or(ApiError::NotFound)?;
     let mut tx = api.store.pool().begin().await?;
     if !market_write::remove_list_number(&mut tx, kind, n.as_u64()).await? {

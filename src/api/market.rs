@@ -10,7 +10,7 @@
 use super::error::ApiError;
 use super::page::PageParams;
 use super::ApiState;
-use dce_marketplace::domain::Money;
+use dce_marketplace::domain::{Money, PhoneNumber};
 use dce_marketplace::store::market_write;
 use serde::{Deserialize, Deserializer};
 use sqlx::any::AnyRow;
@@ -56,6 +56,11 @@ pub async fn rename(
         .await
         .map_err(ApiError::unique("name", taken))?;
     Ok(())
+}
+
+/// An E.164 number like `"+12125551234"`; 400 naming `field` otherwise.
+pub fn phone(field: &str, text: &str) -> Result<PhoneNumber, ApiError> {
+    PhoneNumber::parse(text.trim()).map_err(|e| ApiError::invalid(field, format!("{text:?}: {e}")))
 }
 
 /// A non-negative amount like `"12.50"`; 400 naming `field` otherwise.
