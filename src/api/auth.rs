@@ -255,8 +255,10 @@ async fn revoke(
     user_id: i64,
     action: &'static str,
 ) -> Result<(), ApiError> {
+    let account_id = store::user(api.store.pool(), user_id)
+        .await?
+        .map(|u| u.account_id);
     let mut tx = api.store.pool().begin().await?;
-    let account_id = store::user(&mut tx, user_id).await?.map(|u| u.account_id);
     let revoked = store::revoke_family(&mut tx, family).await?;
     let actor = Actor {
         account_id,

@@ -132,8 +132,9 @@ async fn get_key(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<Json<ApiKey>, ApiError> {
-    let mut conn = api.store.pool().acquire().await?;
-    let key = store::key(&mut conn, id).await?.ok_or(ApiError::NotFound)?;
+    let key = store::key(api.store.pool(), id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
     caller.check_account(key.account_id)?;
     Ok(Json(key))
 }
@@ -155,11 +156,11 @@ async fn revoke_key(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<StatusCode, ApiError> {
-    // Read and revoke in one transaction: the audit's "before" is the
-    // row the revocation changed.
-    let mut tx = api.store.pool().begin().await?;
-    let before = store::key(&mut tx, id).await?.ok_or(ApiError::NotFound)?;
+    let before = store::key(api.store.pool(), id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
     caller.check_account(before.account_id)?;
+    let mut tx = api.store.pool().begin().await?;
     let after = store::revoke_key(&mut tx, id)
         .await?
         .ok_or(ApiError::NotFound)?;

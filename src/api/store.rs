@@ -158,10 +158,10 @@ pub async fn insert_account(
 // ---- users
 
 /// One user.
-pub async fn user(conn: &mut AnyConnection, id: i64) -> Result<Option<User>, ApiError> {
+pub async fn user(pool: &AnyPool, id: i64) -> Result<Option<User>, ApiError> {
     Ok(sqlx::query_as(&format!("{USER} WHERE id = $1"))
         .bind(id)
-        .fetch_optional(conn)
+        .fetch_optional(pool)
         .await?)
 }
 
@@ -378,10 +378,10 @@ pub async fn revoke_family(conn: &mut AnyConnection, family: &str) -> Result<u64
 // ---- API keys
 
 /// One key.
-pub async fn key(conn: &mut AnyConnection, id: i64) -> Result<Option<ApiKey>, ApiError> {
+pub async fn key(pool: &AnyPool, id: i64) -> Result<Option<ApiKey>, ApiError> {
     Ok(sqlx::query_as(&format!("{KEY} WHERE id = $1"))
         .bind(id)
-        .fetch_optional(conn)
+        .fetch_optional(pool)
         .await?)
 }
 

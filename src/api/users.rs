@@ -136,8 +136,7 @@ async fn get_user(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<Json<User>, ApiError> {
-    let mut conn = api.store.pool().acquire().await?;
-    let user = store::user(&mut conn, id)
+    let user = store::user(api.store.pool(), id)
         .await?
         .ok_or(ApiError::NotFound)?;
     caller.check_account(user.account_id)?;
@@ -162,11 +161,11 @@ async fn disable_user(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<StatusCode, ApiError> {
-    // Read and disable in one transaction: the audit's "before" is the
-    // row the change applied to.
-    let mut tx = api.store.pool().begin().await?;
-    let before = store::user(&mut tx, id).await?.ok_or(ApiError::NotFound)?;
+    let before = store::user(api.store.pool(), id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
     caller.check_account(before.account_id)?;
+    let mut tx = api.store.pool().begin().await?;
     let after = store::disable_user(&mut tx, id)
         .await?
         .ok_or(ApiError::NotFound)?;
