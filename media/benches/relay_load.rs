@@ -14,8 +14,9 @@
 //! stdin/stdout), rtpengine as `rtpengine --table=-1` (userspace
 //! forwarding) driven over its ng control protocol.
 //!
-//! Load generator: one sender thread ticking every 1 ms (call i sends in
-//! the tick i mod 20, both directions, so the load is smooth), sending
+//! Load generator: one sender thread ticking every 1 ms (`--tick-us`;
+//! call i sends in the tick i mod 20, both directions, so the load is
+//! smooth), sending
 //! each tick's packets for one shared socket with one `sendmmsg`; one
 //! receiver thread reading a few shared sockets (`SOCKETS` per side; calls
 //! share them, and relays latch per session, so this is legitimate) with
@@ -60,8 +61,8 @@ const RTPENGINE_PORTS: (u16, u16) = (40_000, 59_999);
 const NG_ADDR: &str = "127.0.0.1:22223";
 /// 12-byte RTP header + 160 bytes of G.711 (20 ms at 8 kHz).
 const PACKET: usize = 172;
-const TICK: Duration = Duration::from_millis(1);
-const PTIME_TICKS: usize = 20;
+/// RTP packet time.
+const PTIME_US: u64 = 20_000;
 
 fn epoch() -> Instant {
     static EPOCH: OnceLock<Instant> = OnceLock::new();
@@ -95,6 +96,7 @@ fn main() {
         gen_cpus: Vec::new(),
         relay_cpus: Vec::new(),
         rtpengine_threads: 0,
+        tick_us: 1_000,
     };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
@@ -128,6 +130,16 @@ fn main() {
             "--rtpengine-threads" => {
                 opts.rtpengine_threads = value().parse().expect("--rtpengine-threads")
             }
+            // Sender tick in µs (default 1000; must divide the 20 ms
+            // packet time): each tick sends the calls due in it, so a
+            // shorter tick spreads the same load in smaller bursts.
+            "--tick-us" => {
+                opts.tick_us = value().parse().expect("--tick-us");
+                assert!(
+                    opts.tick_us >= 50 && PTIME_US % opts.tick_us == 0,
+                    "--tick-us must divide 20000 and be at least 50"
+                );
+            }
             // `cargo bench` passes `--bench`.
             "--bench" => {}
             other => panic!("unknown argument {other}"),
@@ -144,11 +156,12 @@ fn main() {
         }
     );
     println!(
-        "# {} s measured after {} s warm-up per step; 50 pps per direction per call; \
-         latency added = relay minus direct at the same N; generator receiver: {}; \
-         DCE workers: {}",
+        "# {} s measured after {} s warm-up per step; 50 pps per direction per call, \
+         sent on {} µs ticks; latency added = relay minus direct at the same N; \
+         generator receiver: {}; DCE workers: {}",
         opts.secs,
         opts.warmup,
+        opts.tick_us,
         match opts.rx_poll {
             Some(d) => format!("sweeps every {} µs", d.as_micros()),
             None => "blocks in poll(2)".to_owned(),
@@ -321,6 +334,7 @@ struct Options {
     gen_cpus: Vec<usize>,
     relay_cpus: Vec<usize>,
     rtpengine_threads: usize,
+    tick_us: u64,
 }
 
 fn cpu_list(list: &str) -> Vec<usize> {
@@ -401,8 +415,15 @@ fn run_step(relay: &str, n: usize, opts: &Options) -> Result<StepResult, String>
         let poll = opts.rx_poll;
         thread::spawn(move || receive(socks, stop, poll))
     };
-    let total_ticks = (warmup + secs) as usize * 1000;
-    let warmup_ticks = warmup as usize * 1000;
+    let tick = Duration::from_micros(opts.tick_us);
+    let total_ticks = ((warmup + secs) * 1_000_000 / opts.tick_us) as usize;
+    let warmup_ticks = (warmup * 1_000_000 / opts.tick_us) as usize;
+    let pacing = Pacing {
+        tick,
+        per_ptime: (PTIME_US / opts.tick_us) as usize,
+        total: total_ticks,
+        warmup: warmup_ticks,
+    };
     let start = Instant::now() + Duration::from_millis(50);
     let sender = {
         let callers: Vec<UdpSocket> = callers.iter().map(|s| s.try_clone().unwrap()).collect();
@@ -410,21 +431,13 @@ fn run_step(relay: &str, n: usize, opts: &Options) -> Result<StepResult, String>
         let caller_dst = std::mem::take(&mut setup.caller_dst);
         let buyer_dst = std::mem::take(&mut setup.buyer_dst);
         thread::spawn(move || {
-            let r = send(
-                &callers,
-                &buyers,
-                &caller_dst,
-                &buyer_dst,
-                start,
-                total_ticks,
-                warmup_ticks,
-            );
+            let r = send(&callers, &buyers, &caller_dst, &buyer_dst, start, pacing);
             (r, caller_dst, buyer_dst)
         })
     };
     // The measured window: warm-up end to last send.
-    let window_start = start + TICK * warmup_ticks as u32;
-    let window_end = start + TICK * total_ticks as u32;
+    let window_start = start + tick * warmup_ticks as u32;
+    let window_end = start + tick * total_ticks as u32;
     thread::sleep(window_start.saturating_duration_since(Instant::now()));
     let relay_cpu0 = pid.map(|p| proc_cpu(p, ticks_per_sec));
     let gen_cpu0 = proc_cpu(std::process::id(), ticks_per_sec);
@@ -459,7 +472,19 @@ fn run_step(relay: &str, n: usize, opts: &Options) -> Result<StepResult, String>
     })
 }
 
-/// Sends for `total_ticks` ms; returns (measured packets sent, send errors).
+/// The sender's clock: a tick, how many ticks make a packet time (call
+/// i sends in ticks i mod `per_ptime`), how many ticks to send, and how
+/// many of those are warm-up.
+#[derive(Clone, Copy)]
+struct Pacing {
+    tick: Duration,
+    per_ptime: usize,
+    total: usize,
+    warmup: usize,
+}
+
+/// Sends for `pacing.total` ticks; returns (measured packets sent, send
+/// errors).
 ///
 /// Each tick, the packets due on each shared socket go out in one
 /// `sendmmsg` (each message with its own destination): the generator's
@@ -472,9 +497,14 @@ fn send(
     caller_dst: &[SocketAddr],
     buyer_dst: &[SocketAddr],
     start: Instant,
-    total_ticks: usize,
-    warmup_ticks: usize,
+    pacing: Pacing,
 ) -> (u64, u64) {
+    let Pacing {
+        tick: period,
+        per_ptime,
+        total: total_ticks,
+        warmup: warmup_ticks,
+    } = pacing;
     let n = caller_dst.len();
     // Socket k < SOCKETS: callers[k] (dir 0); else buyers[k - SOCKETS] (dir 1).
     let fds: Vec<i32> = callers
@@ -486,7 +516,7 @@ fn send(
         .map(|i| [sockaddr_in(caller_dst[i]), sockaddr_in(buyer_dst[i])])
         .collect();
     // At most every call due in a tick shares one socket.
-    let per_socket = n.div_ceil(PTIME_TICKS) + 1;
+    let per_socket = n.div_ceil(per_ptime) + 1;
     let mut bufs = vec![[0u8; PACKET]; per_socket];
     let mut names = vec![sockaddr_in(SocketAddr::from(([127, 0, 0, 1], 0))); per_socket];
     let mut iovs: Vec<libc::iovec> = Vec::with_capacity(per_socket);
@@ -494,19 +524,19 @@ fn send(
     let mut sent = 0u64;
     let mut errors = 0u64;
     for tick in 0..total_ticks {
-        let at = start + TICK * tick as u32;
+        let at = start + period * tick as u32;
         let wait = at.saturating_duration_since(Instant::now());
         if !wait.is_zero() {
             thread::sleep(wait);
         }
         let measured = tick >= warmup_ticks;
-        let seq = (tick / PTIME_TICKS) as u32;
+        let seq = (tick / per_ptime) as u32;
         for (k, &fd) in fds.iter().enumerate() {
             let dir = u8::from(k >= SOCKETS);
             let j = k % SOCKETS;
             // Calls due this tick on shared socket j.
-            let first = tick % PTIME_TICKS;
-            let due = (first..n).step_by(PTIME_TICKS).filter(|i| i % SOCKETS == j);
+            let first = tick % per_ptime;
+            let due = (first..n).step_by(per_ptime).filter(|i| i % SOCKETS == j);
             let stamp = now_ns();
             let mut count = 0;
             for i in due {

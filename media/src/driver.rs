@@ -45,6 +45,12 @@
 //! delivery and receive per packet stay. Relay sockets set DF
 //! (`IP_PMTUDISC_PROBE`), which spares the IP ID computation per packet.
 //!
+//! On io_uring, and where the process may load BPF, the ports of each
+//! worker's calls are also steered to one socket per worker
+//! (`driver/steer.rs`): the per-datagram wake-up on a cold socket goes,
+//! for DCE and for whoever sends into it. The ports' own sockets stay
+//! bound and receiving, so what is not steered is relayed as before.
+//!
 //! Control (open, SDP, release) is a channel plus an eventfd per worker;
 //! inactivity is checked on a 100 ms timerfd tick, so no timer is touched
 //! per packet. Release waits for the worker to close the call's sockets
@@ -69,8 +75,10 @@ use crate::sdp::{Sdp, SdpError};
 
 mod poller;
 mod recv;
+mod steer;
 mod worker;
 
+use steer::Steering;
 use worker::{Command, Counters, IoMode, WorkerHandle};
 
 /// Call control's name for a call; opaque to the media engine.
@@ -201,6 +209,11 @@ pub struct EngineCounters {
     pub dropped_unlatched: u64,
     /// Dropped: other party unknown, on hold, or not receiving.
     pub dropped_no_destination: u64,
+    /// Dropped: steered to a relay port whose call has just ended.
+    pub dropped_no_session: u64,
+    /// Received through port steering (one socket per worker) rather
+    /// than on the port's own socket.
+    pub steered_packets: u64,
     /// Sends that failed (socket buffer full: dropped, never queued).
     pub send_errors: u64,
     /// Packets the receivers' sequence numbers say were lost, summed over
@@ -231,6 +244,8 @@ struct Shared {
     worker_count: usize,
     /// The workers' I/O, when not detected (tests of each path).
     forced_io: Option<IoMode>,
+    /// Whether to try port steering (`DCE_RELAY_STEER=off`: no).
+    steer: bool,
     // Both locks guard plain maps, are held for a few instructions (a
     // channel send at most) and never across an `.await`; the hot path
     // (packets, in the workers) takes neither.
@@ -267,7 +282,8 @@ impl MediaEngine {
         event_capacity: usize,
         workers: usize,
     ) -> (Self, mpsc::Receiver<MediaEvent>) {
-        Self::build(config, event_capacity, workers, None)
+        let steer = std::env::var("DCE_RELAY_STEER").map_or(true, |v| v != "off");
+        Self::build(config, event_capacity, workers, None, steer)
     }
 
     fn build(
@@ -275,6 +291,7 @@ impl MediaEngine {
         event_capacity: usize,
         workers: usize,
         forced_io: Option<IoMode>,
+        steer: bool,
     ) -> (Self, mpsc::Receiver<MediaEvent>) {
         let (events, rx) = mpsc::channel(event_capacity.max(1));
         let pool = Mutex::new(PortPool::new(config.ports.clone()));
@@ -282,6 +299,7 @@ impl MediaEngine {
             config,
             worker_count: workers.max(1),
             forced_io,
+            steer,
             pool,
             table: Mutex::new(Table {
                 sessions: HashMap::new(),
@@ -378,11 +396,14 @@ impl MediaEngine {
                     "relay workers starting; io_uring unavailable"
                 ),
             }
+            let steering = self.steering(mode);
+            let bind = self.shared.config.bind;
             table.workers = (0..self.shared.worker_count)
                 .map(|i| {
                     WorkerHandle::spawn(
                         i,
                         mode,
+                        steering.as_ref().map(|s| (s, bind)),
                         Arc::clone(&self.shared.counters),
                         self.shared.events.clone(),
                     )
@@ -404,6 +425,26 @@ impl MediaEngine {
             .sessions
             .insert(call_id.clone(), Handle { ports, worker });
         Ok(())
+    }
+
+    /// Port steering for the workers (`driver/steer.rs`), when the ring
+    /// is in use and the kernel lets this process load it;
+    /// `DCE_RELAY_STEER=off` leaves it off.
+    fn steering(&self, mode: IoMode) -> Option<Arc<Steering>> {
+        if mode != IoMode::Uring || !self.shared.steer {
+            return None;
+        }
+        let config = &self.shared.config;
+        match Steering::new(config.bind, config.ports.clone(), self.shared.worker_count) {
+            Ok(s) => {
+                info!(ports = ?config.ports, "relay port steering on");
+                Some(Arc::new(s))
+            }
+            Err(e) => {
+                info!(error = %e, "relay port steering off");
+                None
+            }
+        }
     }
 
     /// Binds a pair, trying a few: a port may be held by another process.
@@ -526,6 +567,8 @@ impl MediaEngine {
             dropped_not_rtp: c.dropped_not_rtp.load(Relaxed),
             dropped_unlatched: c.dropped_unlatched.load(Relaxed),
             dropped_no_destination: c.dropped_no_destination.load(Relaxed),
+            dropped_no_session: c.dropped_no_session.load(Relaxed),
+            steered_packets: c.steered_packets.load(Relaxed),
             send_errors: c.send_errors.load(Relaxed),
             lost: c.lost.load(Relaxed),
             events_dropped: c.events_dropped.load(Relaxed),
@@ -594,19 +637,31 @@ mod tests {
     #[tokio::test]
     async fn each_io_path_relays_and_frees_its_ports() {
         let local = IpAddr::from([127, 0, 0, 1]);
-        let mut modes = vec![IoMode::Epoll];
+        let ports = 41_900..=41_915;
+        // (I/O path, port steering)
+        let mut modes = vec![(IoMode::Epoll, false)];
         if IoMode::detect().0 == IoMode::Uring {
-            modes.push(IoMode::Uring);
+            modes.push((IoMode::Uring, false));
+            match Steering::new(local, ports.clone(), 1) {
+                Ok(_) => modes.push((IoMode::Uring, true)),
+                Err(e) => {
+                    assert!(
+                        std::env::var("CI").as_deref() != Ok("true"),
+                        "port steering must load under CI (root): {e}"
+                    );
+                    eprintln!("port steering not tested: unavailable here ({e})");
+                }
+            }
         }
-        for mode in modes {
+        for (mode, steer) in modes {
             let config = MediaConfig {
                 bind: local,
                 advertise: local,
-                ports: 41_900..=41_915,
+                ports: ports.clone(),
                 max_sessions: 4,
                 ..MediaConfig::default()
             };
-            let (engine, _events) = MediaEngine::build(config, 8, 1, Some(mode));
+            let (engine, _events) = MediaEngine::build(config, 8, 1, Some(mode), steer);
             for round in 0..3u16 {
                 let call = CallId::from(format!("{mode:?}-{round}").as_str());
                 let ports = engine.allocate_session(call.clone()).expect("allocate");
@@ -629,14 +684,34 @@ mod tests {
                     .send_to(&packet, (local, ports.caller.rtp))
                     .expect("send");
                 let (got, from) = recv(&buyer);
-                assert_eq!((got, from.port()), (packet, ports.buyer.rtp), "{mode:?}");
+                assert_eq!(
+                    (got, from.port()),
+                    (packet, ports.buyer.rtp),
+                    "{mode:?} {steer}"
+                );
                 let reply = rtp(round + 7, 0x2222);
                 buyer
                     .send_to(&reply, (local, ports.buyer.rtp))
                     .expect("send");
                 let (got, from) = recv(&caller);
-                assert_eq!((got, from.port()), (reply, ports.caller.rtp), "{mode:?}");
+                assert_eq!(
+                    (got, from.port()),
+                    (reply, ports.caller.rtp),
+                    "{mode:?} {steer}"
+                );
 
+                // The buyer's reply follows a relayed packet, so its port is
+                // routed by then; the caller's first packet may race the
+                // worker's routing and arrive on the port's own socket.
+                let steered = engine.counters().steered_packets;
+                if steer {
+                    assert!(
+                        steered > u64::from(round),
+                        "{steered} steered by round {round}"
+                    );
+                } else {
+                    assert_eq!(steered, 0, "{mode:?}: nothing steered without steering");
+                }
                 assert!(engine.release(&call).await.is_some());
                 for leg in [ports.caller, ports.buyer] {
                     for port in [Some(leg.rtp), leg.rtcp].into_iter().flatten() {

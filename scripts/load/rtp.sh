@@ -38,6 +38,9 @@ GEN_CPUS=${GEN_CPUS:-}
 RELAY_CPUS=${RELAY_CPUS:-}
 # rtpengine --num-threads (0: its default, one per core).
 RTPENGINE_THREADS=${RTPENGINE_THREADS:-0}
+# Generator sender tick in µs (divides 20000): each tick sends the calls due
+# in it; shorter ticks send the same load in smaller bursts.
+TICK_US=${TICK_US:-1000}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/tmp/target-media}
 
 command -v rtpengine >/dev/null || { echo "rtpengine missing: apt-get install rtpengine-daemon" >&2; exit 2; }
@@ -46,10 +49,11 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 cargo bench -j 1 --no-run -p dce-media --bench relay_load >&2
 echo "# $(date -u +%FT%TZ) $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) CPUs; load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "# SCHED='$SCHED' RX_POLL_US=$RX_POLL_US DCE_WORKERS=$DCE_WORKERS DCE_RELAY_IO=${DCE_RELAY_IO:-auto} GEN_CPUS='$GEN_CPUS' RELAY_CPUS='$RELAY_CPUS' RTPENGINE_THREADS=$RTPENGINE_THREADS"
+echo "# SCHED='$SCHED' RX_POLL_US=$RX_POLL_US DCE_WORKERS=$DCE_WORKERS DCE_RELAY_IO=${DCE_RELAY_IO:-auto} GEN_CPUS='$GEN_CPUS' RELAY_CPUS='$RELAY_CPUS' RTPENGINE_THREADS=$RTPENGINE_THREADS TICK_US=$TICK_US"
 # shellcheck disable=SC2086 # SCHED is a command prefix, split on purpose
 timeout $((60 + 6 * (STEP_SECONDS + WARMUP_SECONDS + 20) * $(wc -w <<<"$CALLS"))) \
   $SCHED cargo bench -j 1 -q -p dce-media --bench relay_load -- \
     --calls "$CALLS" --secs "$STEP_SECONDS" --warmup "$WARMUP_SECONDS" --relays "$RELAYS" \
     --rx-poll-us "$RX_POLL_US" --dce-workers "$DCE_WORKERS" \
-    --gen-cpus "$GEN_CPUS" --relay-cpus "$RELAY_CPUS" --rtpengine-threads "$RTPENGINE_THREADS"
+    --gen-cpus "$GEN_CPUS" --relay-cpus "$RELAY_CPUS" --rtpengine-threads "$RTPENGINE_THREADS" \
+    --tick-us "$TICK_US"

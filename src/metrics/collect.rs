@@ -101,6 +101,13 @@ impl Collector for SwitchCollector {
         )?;
         counter(
             &mut e,
+            "dce_rtp_steered_packets",
+            "Packets received through port steering (one socket per relay worker; 0 when steering is off).",
+            None,
+            m.steered_packets,
+        )?;
+        counter(
+            &mut e,
             "dce_rtp_relayed",
             "RTP/RTCP bytes the relay forwarded.",
             Some(&Unit::Bytes),
@@ -123,6 +130,7 @@ impl Collector for SwitchCollector {
             ("not_rtp", m.dropped_not_rtp),
             ("unlatched", m.dropped_unlatched),
             ("no_destination", m.dropped_no_destination),
+            ("no_session", m.dropped_no_session),
             ("send_error", m.send_errors),
         ] {
             ConstCounter::new(v).encode(dropped.encode_family(&[("reason", reason)])?)?;

@@ -125,7 +125,7 @@ impl Switch {
             env.push(("DCE_MEDIA_PORTS".into(), relay_ports()));
         }
         let child = spawn_serve(&scratch, sip_port, http_port, &env);
-        let s = Switch {
+        let mut s = Switch {
             scratch,
             sip_port,
             http_port,
@@ -157,13 +157,24 @@ impl Switch {
         self.wait_ready();
     }
 
-    fn wait_ready(&self) {
+    fn wait_ready(&mut self) {
         // Generous: the whole suite runs in parallel on two cores, and a
         // start migrates a fresh database and warms up password hashing.
         let deadline = Instant::now() + Duration::from_secs(90);
         while Instant::now() < deadline {
-            if std::net::TcpStream::connect(("127.0.0.1", self.http_port)).is_ok() {
-                return;
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!(
+                    "dce serve exited ({status}) before it was ready:\n{}",
+                    self.log()
+                );
+            }
+            if let Ok(s) = std::net::TcpStream::connect(("127.0.0.1", self.http_port)) {
+                // While nothing listens, a connect whose ephemeral source
+                // port happens to be the target port connects to itself
+                // (TCP simultaneous open): that is not the switch.
+                if s.local_addr().ok() != s.peer_addr().ok() {
+                    return;
+                }
             }
             std::thread::sleep(Duration::from_millis(50));
         }

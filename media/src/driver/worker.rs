@@ -12,7 +12,7 @@
 
 use std::collections::HashMap;
 use std::io;
-use std::net::{SocketAddr, UdpSocket};
+use std::net::{IpAddr, SocketAddr, UdpSocket};
 use std::os::fd::AsFd;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{mpsc as std_mpsc, Arc};
@@ -23,6 +23,7 @@ use tracing::{debug, error, trace, warn};
 
 use super::poller::{Bell, Events, Poller, Ticker};
 use super::recv::{RecvBatch, BATCH};
+use super::steer::{self, Steering};
 use super::{CallId, MediaEvent};
 use uring::{Op, Ring};
 
@@ -107,6 +108,8 @@ pub(super) struct Counters {
     pub(super) dropped_not_rtp: AtomicU64,
     pub(super) dropped_unlatched: AtomicU64,
     pub(super) dropped_no_destination: AtomicU64,
+    pub(super) dropped_no_session: AtomicU64,
+    pub(super) steered_packets: AtomicU64,
     pub(super) send_errors: AtomicU64,
     pub(super) lost: AtomicU64,
     pub(super) events_dropped: AtomicU64,
@@ -120,6 +123,8 @@ struct Tally {
     dropped_not_rtp: u64,
     dropped_unlatched: u64,
     dropped_no_destination: u64,
+    dropped_no_session: u64,
+    steered_packets: u64,
     send_errors: u64,
     events_dropped: u64,
 }
@@ -132,6 +137,8 @@ impl Tally {
             (&mut self.dropped_not_rtp, &to.dropped_not_rtp),
             (&mut self.dropped_unlatched, &to.dropped_unlatched),
             (&mut self.dropped_no_destination, &to.dropped_no_destination),
+            (&mut self.dropped_no_session, &to.dropped_no_session),
+            (&mut self.steered_packets, &to.steered_packets),
             (&mut self.send_errors, &to.send_errors),
             (&mut self.events_dropped, &to.events_dropped),
         ];
@@ -156,9 +163,17 @@ impl WorkerHandle {
     pub(super) fn spawn(
         index: usize,
         mode: IoMode,
+        steering: Option<(&Arc<Steering>, IpAddr)>,
         counters: Arc<Counters>,
         events: mpsc::Sender<MediaEvent>,
     ) -> io::Result<Self> {
+        let steer = steering.and_then(|(shared, bind)| {
+            Steer::new(Arc::clone(shared), index as u32, bind)
+                .inspect_err(
+                    |e| warn!(worker = index, error = %e, "relay worker: no port steering"),
+                )
+                .ok()
+        });
         let bell = Arc::new(Bell::new()?);
         let ticker = Ticker::new(TICK)?;
         let (commands, rx) = std_mpsc::channel();
@@ -189,6 +204,7 @@ impl WorkerHandle {
                     counters,
                     tally: Tally::default(),
                     events,
+                    steer,
                 };
                 worker.run()
             })?;
@@ -265,6 +281,55 @@ struct Worker {
     counters: Arc<Counters>,
     tally: Tally,
     events: mpsc::Sender<MediaEvent>,
+    /// This worker's share of port steering (io_uring only).
+    steer: Option<Steer>,
+}
+
+/// A worker's steered socket and which of its calls' sockets each steered
+/// port stands for.
+pub(super) struct Steer {
+    shared: Arc<Steering>,
+    index: u32,
+    pub(super) socket: UdpSocket,
+    /// Port - first port of the range → token + 1 (0: not this worker's).
+    tokens: Vec<u64>,
+}
+
+impl Steer {
+    fn new(shared: Arc<Steering>, index: u32, bind: IpAddr) -> io::Result<Self> {
+        let socket = steer::worker_socket(bind)?;
+        shared.add_worker(index, socket.as_fd())?;
+        let tokens = vec![0; shared.span()];
+        Ok(Self {
+            shared,
+            index,
+            socket,
+            tokens,
+        })
+    }
+
+    /// Steers (or, with `None`, stops steering) the port of `socket`.
+    fn route(&mut self, socket: &UdpSocket, token: Option<u64>) {
+        let Ok(SocketAddr::V4(local)) = socket.local_addr() else {
+            return;
+        };
+        let port = local.port();
+        let Some(cell) = port
+            .checked_sub(self.shared.first_port())
+            .and_then(|i| self.tokens.get_mut(usize::from(i)))
+        else {
+            return;
+        };
+        *cell = token.map_or(0, |t| t + 1);
+        self.shared.route(port, token.map(|_| self.index));
+    }
+
+    /// The token of the call socket a datagram sent to `port` is for.
+    pub(super) fn token(&self, port: u16) -> Option<u64> {
+        let i = port.checked_sub(self.shared.first_port())?;
+        let t = *self.tokens.get(usize::from(i))?;
+        t.checked_sub(1)
+    }
 }
 
 impl Worker {
@@ -446,6 +511,9 @@ impl Worker {
                     ring.arm_recv(target, token, generation);
                 }
             }
+            if let Some(steer) = &mut self.steer {
+                steer.route(s, Some(token));
+            }
         }
         self.by_call.insert(call_id.clone(), index);
         self.slots[index] = Some(Slot {
@@ -464,6 +532,9 @@ impl Worker {
         self.free.push(index);
         for (socket, s) in slot.sockets.iter_mut().enumerate() {
             if let Some(s) = s.take() {
+                if let Some(steer) = &mut self.steer {
+                    steer.route(&s, None);
+                }
                 match &mut self.io {
                     Io::Epoll(poller) => {
                         let _ = poller.delete(s.as_fd());

@@ -28,13 +28,17 @@ use io_uring::{cqueue, opcode, squeue, types, IoUring};
 use tracing::{error, trace, warn};
 
 use super::super::recv::socket_addr;
+use super::super::steer::{original_port, CONTROL_LEN};
 use super::{emit, relay, SLOTS};
 
 /// Provided receive buffers per worker (a power of two, at most 2^15).
 const BUFFERS: u16 = 1024;
 /// One provided buffer: the kernel's `io_uring_recvmsg_out` header, the
-/// source address, then the datagram.
-const BUFFER_LEN: usize = 2048 + HEADER + NAME_LEN;
+/// source address, room for control messages (the steered socket's
+/// original destination), then the datagram.
+const BUFFER_LEN: usize = 2048 + PAYLOAD_AT;
+/// Where the datagram starts in a buffer.
+const PAYLOAD_AT: usize = HEADER + NAME_LEN + CONTROL_LEN;
 const HEADER: usize = 16;
 /// Room for the source address: a `sockaddr_in6` (a `sockaddr_in` fits).
 const NAME_LEN: usize = std::mem::size_of::<libc::sockaddr_in6>();
@@ -57,12 +61,15 @@ pub(super) enum Op {
     Bell,
     /// The ticker's multishot poll.
     Tick,
+    /// The worker's steered socket's multishot receive.
+    Steer,
 }
 
 const RECV: u64 = 1 << 56;
 const SEND: u64 = 2 << 56;
 const BELL: u64 = 3 << 56;
 const TICK: u64 = 4 << 56;
+const STEER: u64 = 5 << 56;
 
 impl Op {
     fn user_data(self) -> u64 {
@@ -74,6 +81,7 @@ impl Op {
             Op::Send { bid } => SEND | u64::from(bid),
             Op::Bell => BELL,
             Op::Tick => TICK,
+            Op::Steer => STEER,
         }
     }
 
@@ -86,6 +94,7 @@ impl Op {
             SEND => Some(Op::Send { bid: data as u16 }),
             BELL => Some(Op::Bell),
             TICK => Some(Op::Tick),
+            STEER => Some(Op::Steer),
             _ => None,
         }
     }
@@ -173,6 +182,7 @@ impl Ring {
         // SAFETY: all-zero is a valid msghdr and sockaddr_storage.
         let mut msghdr: Box<libc::msghdr> = Box::new(unsafe { std::mem::zeroed() });
         msghdr.msg_namelen = NAME_LEN as u32;
+        msghdr.msg_controllen = CONTROL_LEN as _;
         let dests = (0..BUFFERS)
             // SAFETY: as above.
             .map(|_| unsafe { std::mem::zeroed() })
@@ -215,8 +225,13 @@ impl Ring {
     }
 
     /// The datagram in buffer `bid` that a receive of `len` bytes filled:
-    /// its source and its bytes (rewritable in place).
-    pub(super) fn datagram(&mut self, bid: u16, len: usize) -> Option<(SocketAddr, &mut [u8])> {
+    /// its source, the port it was sent to if the socket reports it (the
+    /// steered socket), and its bytes (rewritable in place).
+    pub(super) fn datagram(
+        &mut self,
+        bid: u16,
+        len: usize,
+    ) -> Option<(SocketAddr, Option<u16>, &mut [u8])> {
         let start = usize::from(bid) * BUFFER_LEN;
         let buffer = self.buffers.get_mut(start..start + BUFFER_LEN)?;
         let len = len.min(BUFFER_LEN);
@@ -235,9 +250,9 @@ impl Ring {
             );
         }
         let src = socket_addr(&storage)?;
+        let port = original_port(out.control_data());
         let payload = out.payload_data().len();
-        let at = HEADER + NAME_LEN;
-        Some((src, &mut buffer[at..at + payload]))
+        Some((src, port, &mut buffer[PAYLOAD_AT..PAYLOAD_AT + payload]))
     }
 
     /// Registers socket `fd` under `token` when the table has room.
@@ -280,17 +295,30 @@ impl Ring {
         }
     }
 
-    /// Arms a multishot receive on a socket.
+    /// Arms a multishot receive on a call's socket.
     pub(super) fn arm_recv(&mut self, target: Target, token: u64, generation: u32) {
+        if !self.arm(target, Op::Recv { token, generation }) {
+            // The call stays deaf and is hung up as inactive.
+            warn!(token, "relay receive not armed");
+        }
+    }
+
+    /// Arms the multishot receive of the worker's steered socket.
+    pub(super) fn arm_steer(&mut self, fd: BorrowedFd<'_>) {
+        if !self.arm(Target::Fd(fd.as_raw_fd()), Op::Steer) {
+            // Steered datagrams then wait in its buffer; the next wake
+            // that sees this socket's receive end retries.
+            warn!("steered receive not armed");
+        }
+    }
+
+    fn arm(&mut self, target: Target, op: Op) -> bool {
         let msghdr = &*self.msghdr as *const libc::msghdr;
         let entry = match target {
             Target::Fixed(i) => opcode::RecvMsgMulti::new(types::Fixed(i), msghdr, GROUP).build(),
             Target::Fd(fd) => opcode::RecvMsgMulti::new(types::Fd(fd), msghdr, GROUP).build(),
         };
-        if !self.push(entry.user_data(Op::Recv { token, generation }.user_data())) {
-            // The call stays deaf and is hung up as inactive.
-            warn!(token, "relay receive not armed");
-        }
+        self.push(entry.user_data(op.user_data()))
     }
 
     /// Arms a multishot poll for input on the bell or the ticker.
@@ -478,6 +506,31 @@ impl Drop for BufRing {
     }
 }
 
+/// Whether a multishot receive that ended with `c` is armed again. After
+/// running out of buffers (ENOBUFS; they are back once this wake's sends
+/// complete), a socket error (cleared by the receive that reported it) or
+/// a kernel limit: yes, behind this wake's sends. Cancelled (the call
+/// closed) or refused outright (a bug, which re-arming would turn into a
+/// busy loop): no.
+fn rearm(c: &Completion, what: &str, owner: &dyn std::fmt::Display) -> bool {
+    if c.more || c.result == -libc::ECANCELED {
+        return false;
+    }
+    let refused = [
+        libc::EBADF,
+        libc::EINVAL,
+        libc::ENOTSOCK,
+        libc::EOPNOTSUPP,
+        libc::EFAULT,
+    ];
+    if refused.contains(&-c.result) {
+        error!(%owner, result = c.result, "{what} refused; not re-armed");
+        return false;
+    }
+    trace!(%owner, result = c.result, "{what} re-armed");
+    true
+}
+
 /// Writes `to` as a C socket address; returns its length.
 fn write_sockaddr(storage: &mut libc::sockaddr_storage, to: SocketAddr) -> libc::socklen_t {
     match to {
@@ -514,6 +567,9 @@ impl super::Worker {
     /// The worker loop on a ring: submit what the last wake queued and
     /// sleep in one `io_uring_enter`, then handle the completions.
     pub(super) fn run_uring(&mut self) {
+        if let (super::Io::Uring(ring), Some(steer)) = (&mut self.io, &self.steer) {
+            ring.arm_steer(steer.socket.as_fd());
+        }
         self.uring_loop();
         // Nothing of the ring may outlive it: cancel every request before
         // the buffers and sockets go.
@@ -554,13 +610,14 @@ impl super::Worker {
                             self.rearm_poll(Op::Tick);
                         }
                     }
-                    Op::Recv { .. } | Op::Send { .. } => {}
+                    Op::Recv { .. } | Op::Send { .. } | Op::Steer => {}
                 }
             }
             for c in &completions {
                 match c.op {
                     Op::Recv { token, generation } => self.on_recv(c, token, generation),
                     Op::Send { bid } => self.on_sent(c, bid),
+                    Op::Steer => self.on_steered(c),
                     Op::Bell | Op::Tick => {}
                 }
             }
@@ -583,71 +640,111 @@ impl super::Worker {
         }
     }
 
-    /// A datagram (or the end of a multishot receive): relay it from its
-    /// buffer, queueing the send; re-arm the receive if it ended.
+    /// A datagram (or the end of a multishot receive) on a call's socket:
+    /// relay it from its buffer, queueing the send; re-arm the receive if
+    /// it ended.
     fn on_recv(&mut self, c: &Completion, token: u64, generation: u32) {
         let super::Io::Uring(ring) = &mut self.io else {
             return;
         };
-        let (index, socket) = ((token >> 2) as usize, (token & 3) as usize);
-        let slot = match self.slots.get_mut(index) {
-            Some(Some(slot)) if slot.generation == generation => slot,
-            _ => {
-                // A call closed since: its buffer goes back.
-                if let Some(bid) = c.bid {
-                    ring.give_back(bid);
-                }
-                return;
-            }
-        };
-        if let (Some(bid), Ok(len)) = (c.bid, usize::try_from(c.result)) {
-            let mut kept = false;
-            if let Some((src, packet)) = ring.datagram(bid, len) {
-                let (ptr, len) = (packet.as_ptr(), packet.len());
-                if let Some((via, to)) = relay(slot, SLOTS[socket], src, packet, &mut self.tally) {
-                    if let Some(tx) = &slot.sockets[via] {
-                        ring.owners[usize::from(bid)] = (index as u32, generation);
-                        let target = ring.target((index as u64) << 2 | via as u64, tx.as_fd());
-                        if !ring.send(target, bid, ptr, len, to) {
-                            self.tally.send_errors += 1;
-                            slot.dropped += 1;
-                        }
-                        // The send owns the buffer now (or gave it back).
-                        kept = true;
-                    } else {
-                        self.tally.send_errors += 1;
-                        slot.dropped += 1;
-                    }
-                }
-            }
-            if !kept {
+        let index = (token >> 2) as usize;
+        let current = matches!(
+            self.slots.get(index),
+            Some(Some(slot)) if slot.generation == generation
+        );
+        if !current {
+            // A call closed since: its buffer goes back.
+            if let Some(bid) = c.bid {
                 ring.give_back(bid);
             }
-            emit(slot, &self.events, &mut self.tally);
+            return;
+        }
+        if let (Some(bid), Ok(len)) = (c.bid, usize::try_from(c.result)) {
+            self.relay_buffer(token, bid, len);
         } else if let Some(bid) = c.bid {
             ring.give_back(bid);
         }
-        // Ended: out of buffers (ENOBUFS; they are back once this wake's
-        // sends complete), a socket error (cleared by the receive that
-        // reported it), or a kernel limit: re-armed behind this wake's
-        // sends. Cancelled (the call closed) or refused outright (a bug,
-        // which re-arming would turn into a busy loop): not.
-        let refused = [
-            libc::EBADF,
-            libc::EINVAL,
-            libc::ENOTSOCK,
-            libc::EOPNOTSUPP,
-            libc::EFAULT,
-        ];
-        if !c.more && refused.contains(&-c.result) {
-            error!(call_id = %slot.call_id, result = c.result, "relay receive refused; not re-armed");
-        } else if !c.more && c.result != -libc::ECANCELED {
-            if let Some(rx) = &slot.sockets[socket] {
-                trace!(call_id = %slot.call_id, result = c.result, "receive re-armed");
+        let super::Io::Uring(ring) = &mut self.io else {
+            return;
+        };
+        let Some(Some(slot)) = self.slots.get(index) else {
+            return;
+        };
+        if rearm(c, "relay receive", &slot.call_id) {
+            if let Some(rx) = &slot.sockets[(token & 3) as usize] {
                 let target = ring.target(token, rx.as_fd());
                 ring.arm_recv(target, token, generation);
             }
         }
+    }
+
+    /// A datagram (or the end of the multishot receive) on the steered
+    /// socket: relayed as if its port's own socket had received it.
+    fn on_steered(&mut self, c: &Completion) {
+        let super::Io::Uring(ring) = &mut self.io else {
+            return;
+        };
+        if let (Some(bid), Ok(len)) = (c.bid, usize::try_from(c.result)) {
+            let port = ring.datagram(bid, len).and_then(|(_, port, _)| port);
+            let token = port.and_then(|p| self.steer.as_ref()?.token(p));
+            match token {
+                Some(token) => {
+                    self.tally.steered_packets += 1;
+                    self.relay_buffer(token, bid, len);
+                }
+                None => {
+                    // Its call ended while it queued.
+                    self.tally.dropped_no_session += 1;
+                    ring.give_back(bid);
+                }
+            }
+        } else if let Some(bid) = c.bid {
+            ring.give_back(bid);
+        }
+        let (super::Io::Uring(ring), Some(steer)) = (&mut self.io, &self.steer) else {
+            return;
+        };
+        if rearm(c, "steered receive", &"steering") {
+            ring.arm_steer(steer.socket.as_fd());
+        }
+    }
+
+    /// Relays the datagram in buffer `bid` as received by the socket of
+    /// `token` (a live call's), queueing its send; the buffer goes back
+    /// when the datagram is dropped.
+    fn relay_buffer(&mut self, token: u64, bid: u16, len: usize) {
+        let super::Io::Uring(ring) = &mut self.io else {
+            return;
+        };
+        let (index, socket) = ((token >> 2) as usize, (token & 3) as usize);
+        let Some(Some(slot)) = self.slots.get_mut(index) else {
+            ring.give_back(bid);
+            return;
+        };
+        let generation = slot.generation;
+        let mut kept = false;
+        if let Some((src, _, packet)) = ring.datagram(bid, len) {
+            let (ptr, len) = (packet.as_ptr(), packet.len());
+            if let Some((via, to)) = relay(slot, SLOTS[socket], src, packet, &mut self.tally) {
+                if let Some(tx) = &slot.sockets[via] {
+                    ring.owners[usize::from(bid)] = (index as u32, generation);
+                    let target = ring.target((index as u64) << 2 | via as u64, tx.as_fd());
+                    if !ring.send(target, bid, ptr, len, to) {
+                        self.tally.send_errors += 1;
+                        slot.dropped += 1;
+                    }
+                    // The send owns the buffer now (or gave it back).
+                    kept = true;
+                } else {
+                    self.tally.send_errors += 1;
+                    slot.dropped += 1;
+                }
+            }
+        }
+        if !kept {
+            ring.give_back(bid);
+        }
+        emit(slot, &self.events, &mut self.tally);
     }
 
     /// A send finished: count it, and give its buffer back.
