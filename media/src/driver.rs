@@ -397,13 +397,12 @@ impl MediaEngine {
                 ),
             }
             let steering = self.steering(mode);
-            let bind = self.shared.config.bind;
             table.workers = (0..self.shared.worker_count)
                 .map(|i| {
                     WorkerHandle::spawn(
                         i,
                         mode,
-                        steering.as_ref().map(|s| (s, bind)),
+                        steering.as_ref(),
                         Arc::clone(&self.shared.counters),
                         self.shared.events.clone(),
                     )
@@ -584,20 +583,34 @@ impl MediaEngine {
 /// that refuses it relays as before.
 fn dont_fragment(socket: &UdpSocket) {
     use std::os::fd::AsRawFd;
-    if !socket.local_addr().is_ok_and(|a| a.is_ipv4()) {
-        return;
-    }
-    let value: libc::c_int = libc::IP_PMTUDISC_PROBE;
-    // SAFETY: live descriptor; `value` is an int that outlives the call.
-    let _ = unsafe {
-        libc::setsockopt(
+    if socket.local_addr().is_ok_and(|a| a.is_ipv4()) {
+        let _ = setsockopt(
             socket.as_raw_fd(),
             libc::IPPROTO_IP,
             libc::IP_MTU_DISCOVER,
+            libc::IP_PMTUDISC_PROBE,
+        );
+    }
+}
+
+/// `setsockopt(2)` with an int value.
+fn setsockopt(fd: std::os::fd::RawFd, level: i32, name: i32, value: libc::c_int) -> io::Result<()> {
+    // SAFETY: `value` is a valid c_int for the call's duration; a bad
+    // descriptor is the kernel's error to report.
+    let r = unsafe {
+        libc::setsockopt(
+            fd,
+            level,
+            name,
             (&value as *const libc::c_int).cast(),
             std::mem::size_of::<libc::c_int>() as libc::socklen_t,
         )
     };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
 }
 
 #[cfg(test)]

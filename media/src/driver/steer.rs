@@ -35,8 +35,11 @@
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket};
 use std::ops::RangeInclusive;
-use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use super::setsockopt;
 
 // bpf(2) commands, types and flags (include/uapi/linux/bpf.h).
 const BPF_MAP_CREATE: libc::c_long = 0;
@@ -63,6 +66,8 @@ const SK_PASS: i32 = 1;
 
 /// The namespace-wide steering of one engine's port range.
 pub(crate) struct Steering {
+    /// The address the relay's sockets bind to (unspecified: all).
+    bind: Ipv4Addr,
     first: u16,
     /// The `ARRAY` map's values, mapped: port - `first` → worker + 1
     /// (0: not steered). 64-bit: an array map's values are 8-byte
@@ -128,6 +133,7 @@ impl Steering {
             return Err(io::Error::last_os_error());
         }
         Ok(Self {
+            bind,
             first,
             routes: routes.cast(),
             span,
@@ -150,26 +156,73 @@ impl Steering {
         bpf(BPF_MAP_UPDATE_ELEM, &mut attr).map(drop)
     }
 
+    /// Where `port` is in the range, if it is.
+    fn index(&self, port: u16) -> Option<usize> {
+        let i = usize::from(port.checked_sub(self.first)?);
+        (i < self.span).then_some(i)
+    }
+
     /// Steers `port` to worker `worker`, or stops steering it (`None`).
     /// Ports outside the range are left alone.
-    pub(crate) fn route(&self, port: u16, worker: Option<u32>) {
-        let Some(i) = port.checked_sub(self.first).map(usize::from) else {
-            return;
-        };
-        if i >= self.span {
-            return;
+    #[cfg(test)]
+    fn route(&self, port: u16, worker: Option<u32>) {
+        if let Some(i) = self.index(port) {
+            self.store(i, worker);
         }
+    }
+
+    /// Sets the route of the port at range index `i` (`< span`).
+    fn store(&self, i: usize, worker: Option<u32>) {
+        assert!(i < self.span);
         // SAFETY: `i < span`, within the mapping.
         let cell = unsafe { &*self.routes.add(i) };
         cell.store(worker.map_or(0, |w| u64::from(w) + 1), Ordering::Release);
     }
+}
 
-    pub(crate) fn first_port(&self) -> u16 {
-        self.first
+/// A worker's share of the steering: its receiving socket, and which of
+/// its calls' sockets each port steered to it stands for.
+pub(crate) struct WorkerSteer {
+    shared: Arc<Steering>,
+    index: u32,
+    socket: UdpSocket,
+    /// Range index of a port → token + 1 of its call socket (0: not a
+    /// port of this worker's calls).
+    tokens: Vec<u64>,
+}
+
+impl WorkerSteer {
+    /// Worker `index`'s socket, put in the steering's map.
+    pub(crate) fn new(shared: Arc<Steering>, index: u32) -> io::Result<Self> {
+        let socket = worker_socket(IpAddr::V4(shared.bind))?;
+        shared.add_worker(index, socket.as_fd())?;
+        let tokens = vec![0; shared.span];
+        Ok(Self {
+            shared,
+            index,
+            socket,
+            tokens,
+        })
     }
 
-    pub(crate) fn span(&self) -> usize {
-        self.span
+    /// The socket steered datagrams arrive on.
+    pub(crate) fn socket(&self) -> BorrowedFd<'_> {
+        self.socket.as_fd()
+    }
+
+    /// Steers `port` to this worker as the socket of `token`, or (`None`)
+    /// stops steering it.
+    pub(crate) fn route(&mut self, port: u16, token: Option<u64>) {
+        let Some(i) = self.shared.index(port) else {
+            return;
+        };
+        self.tokens[i] = token.map_or(0, |t| t + 1);
+        self.shared.store(i, token.map(|_| self.index));
+    }
+
+    /// The token of the call socket a datagram sent to `port` is for.
+    pub(crate) fn token(&self, port: u16) -> Option<u64> {
+        self.tokens[self.shared.index(port)?].checked_sub(1)
     }
 }
 
@@ -183,7 +236,7 @@ impl Drop for Steering {
 /// A worker's receiving socket: on the engine's address, any port, with
 /// each datagram's original destination reported, and a receive buffer
 /// for a whole worker's traffic (it replaces thousands of small ones).
-pub(crate) fn worker_socket(bind: IpAddr) -> io::Result<UdpSocket> {
+fn worker_socket(bind: IpAddr) -> io::Result<UdpSocket> {
     let socket = UdpSocket::bind(SocketAddr::new(bind, 0))?;
     socket.set_nonblocking(true)?;
     let fd = socket.as_raw_fd();
@@ -221,24 +274,6 @@ pub(crate) fn original_port(control: &[u8]) -> Option<u16> {
         at += len.next_multiple_of(std::mem::size_of::<usize>());
     }
     None
-}
-
-fn setsockopt(fd: RawFd, level: i32, name: i32, value: libc::c_int) -> io::Result<()> {
-    // SAFETY: `value` is a valid c_int for the call's duration.
-    let r = unsafe {
-        libc::setsockopt(
-            fd,
-            level,
-            name,
-            (&value as *const libc::c_int).cast(),
-            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
-        )
-    };
-    if r == 0 {
-        Ok(())
-    } else {
-        Err(io::Error::last_os_error())
-    }
 }
 
 /// bpf(2) with `attr` (zero beyond what the caller set).
@@ -361,6 +396,20 @@ fn map_fd(dst: u8, fd: RawFd) -> [Insn; 2] {
     ]
 }
 
+/// `r0 = bpf_map_lookup_elem(map, &key)` with the 32-bit key taken from
+/// r2 and kept on the stack at `r10 + at`.
+fn lookup(map: RawFd, at: i16) -> [Insn; 6] {
+    let [ld_lo, ld_hi] = map_fd(R1, map);
+    [
+        store32(R10, at, R2),
+        ld_lo,
+        ld_hi,
+        mov(R2, R10),
+        add_imm(R2, i32::from(at)),
+        call(MAP_LOOKUP_ELEM),
+    ]
+}
+
 /// Jumps to the final `return SK_PASS`, patched once its place is known.
 enum Jump {
     /// JMP32 | JNE | K: the low 32 bits differ from the immediate.
@@ -399,21 +448,13 @@ fn program(bind: Ipv4Addr, first: u16, span: u32, routes: RawFd, workers: RawFd)
     code.push(load32(R2, R6, CTX_LOCAL_PORT));
     code.push(add_imm(R2, -i32::from(first)));
     jump(&mut code, Jump::Gt64(R2, span as i32 - 1));
-    code.push(store32(R10, -4, R2));
-    code.extend(map_fd(R1, routes));
-    code.push(mov(R2, R10));
-    code.push(add_imm(R2, -4));
-    code.push(call(MAP_LOOKUP_ELEM));
+    code.extend(lookup(routes, -4));
     jump(&mut code, Jump::Eq64(R0, 0));
     // worker + 1, 0 when the port is not steered.
     code.push(load64(R2, R0, 0));
     jump(&mut code, Jump::Eq64(R2, 0));
     code.push(add_imm(R2, -1));
-    code.push(store32(R10, -8, R2));
-    code.extend(map_fd(R1, workers));
-    code.push(mov(R2, R10));
-    code.push(add_imm(R2, -8));
-    code.push(call(MAP_LOOKUP_ELEM));
+    code.extend(lookup(workers, -8));
     jump(&mut code, Jump::Eq64(R0, 0));
     // The socket holds a reference: assign, then release it. A failed
     // assignment (the socket is closing) leaves the normal lookup.

@@ -12,7 +12,7 @@
 
 use std::collections::HashMap;
 use std::io;
-use std::net::{IpAddr, SocketAddr, UdpSocket};
+use std::net::{SocketAddr, UdpSocket};
 use std::os::fd::AsFd;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{mpsc as std_mpsc, Arc};
@@ -23,7 +23,7 @@ use tracing::{debug, error, trace, warn};
 
 use super::poller::{Bell, Events, Poller, Ticker};
 use super::recv::{RecvBatch, BATCH};
-use super::steer::{self, Steering};
+use super::steer::{Steering, WorkerSteer};
 use super::{CallId, MediaEvent};
 use uring::{Op, Ring};
 
@@ -163,12 +163,12 @@ impl WorkerHandle {
     pub(super) fn spawn(
         index: usize,
         mode: IoMode,
-        steering: Option<(&Arc<Steering>, IpAddr)>,
+        steering: Option<&Arc<Steering>>,
         counters: Arc<Counters>,
         events: mpsc::Sender<MediaEvent>,
     ) -> io::Result<Self> {
-        let steer = steering.and_then(|(shared, bind)| {
-            Steer::new(Arc::clone(shared), index as u32, bind)
+        let steer = steering.and_then(|shared| {
+            WorkerSteer::new(Arc::clone(shared), index as u32)
                 .inspect_err(
                     |e| warn!(worker = index, error = %e, "relay worker: no port steering"),
                 )
@@ -282,54 +282,7 @@ struct Worker {
     tally: Tally,
     events: mpsc::Sender<MediaEvent>,
     /// This worker's share of port steering (io_uring only).
-    steer: Option<Steer>,
-}
-
-/// A worker's steered socket and which of its calls' sockets each steered
-/// port stands for.
-pub(super) struct Steer {
-    shared: Arc<Steering>,
-    index: u32,
-    pub(super) socket: UdpSocket,
-    /// Port - first port of the range → token + 1 (0: not this worker's).
-    tokens: Vec<u64>,
-}
-
-impl Steer {
-    fn new(shared: Arc<Steering>, index: u32, bind: IpAddr) -> io::Result<Self> {
-        let socket = steer::worker_socket(bind)?;
-        shared.add_worker(index, socket.as_fd())?;
-        let tokens = vec![0; shared.span()];
-        Ok(Self {
-            shared,
-            index,
-            socket,
-            tokens,
-        })
-    }
-
-    /// Steers (or, with `None`, stops steering) the port of `socket`.
-    fn route(&mut self, socket: &UdpSocket, token: Option<u64>) {
-        let Ok(SocketAddr::V4(local)) = socket.local_addr() else {
-            return;
-        };
-        let port = local.port();
-        let Some(cell) = port
-            .checked_sub(self.shared.first_port())
-            .and_then(|i| self.tokens.get_mut(usize::from(i)))
-        else {
-            return;
-        };
-        *cell = token.map_or(0, |t| t + 1);
-        self.shared.route(port, token.map(|_| self.index));
-    }
-
-    /// The token of the call socket a datagram sent to `port` is for.
-    pub(super) fn token(&self, port: u16) -> Option<u64> {
-        let i = port.checked_sub(self.shared.first_port())?;
-        let t = *self.tokens.get(usize::from(i))?;
-        t.checked_sub(1)
-    }
+    steer: Option<WorkerSteer>,
 }
 
 impl Worker {
@@ -511,8 +464,8 @@ impl Worker {
                     ring.arm_recv(target, token, generation);
                 }
             }
-            if let Some(steer) = &mut self.steer {
-                steer.route(s, Some(token));
+            if let (Some(steer), Some(port)) = (&mut self.steer, port_of(&session, socket)) {
+                steer.route(port, Some(token));
             }
         }
         self.by_call.insert(call_id.clone(), index);
@@ -532,8 +485,9 @@ impl Worker {
         self.free.push(index);
         for (socket, s) in slot.sockets.iter_mut().enumerate() {
             if let Some(s) = s.take() {
-                if let Some(steer) = &mut self.steer {
-                    steer.route(&s, None);
+                if let (Some(steer), Some(port)) = (&mut self.steer, port_of(&slot.session, socket))
+                {
+                    steer.route(port, None);
                 }
                 match &mut self.io {
                     Io::Epoll(poller) => {
@@ -595,6 +549,16 @@ fn emit(slot: &mut Slot, events: &mpsc::Sender<MediaEvent>, tally: &mut Tally) {
                 tally.events_dropped += 1;
             }
         }
+    }
+}
+
+/// The port of a session's socket `socket` (an index into `SLOTS`).
+fn port_of(session: &RelaySession, socket: usize) -> Option<u16> {
+    let at = SLOTS[socket];
+    let ports = session.ports(at.leg);
+    match at.component {
+        Component::Rtp => Some(ports.rtp),
+        Component::Rtcp => ports.rtcp,
     }
 }
 

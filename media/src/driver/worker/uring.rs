@@ -100,6 +100,17 @@ impl Op {
     }
 }
 
+/// A received datagram, parsed out of its provided buffer.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Datagram {
+    pub(super) src: SocketAddr,
+    /// The port it was sent to, when the socket reports it (the steered
+    /// socket's `IP_ORIGDSTADDR`).
+    pub(super) port: Option<u16>,
+    /// Its length; it starts at `PAYLOAD_AT` in the buffer.
+    len: usize,
+}
+
 /// One completion, copied out of the queue.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Completion {
@@ -224,16 +235,11 @@ impl Ring {
         self.entries.publish(self.tail);
     }
 
-    /// The datagram in buffer `bid` that a receive of `len` bytes filled:
-    /// its source, the port it was sent to if the socket reports it (the
-    /// steered socket), and its bytes (rewritable in place).
-    pub(super) fn datagram(
-        &mut self,
-        bid: u16,
-        len: usize,
-    ) -> Option<(SocketAddr, Option<u16>, &mut [u8])> {
+    /// The datagram in buffer `bid` that a receive of `len` bytes filled
+    /// (its bytes are [`payload`](Self::payload)).
+    pub(super) fn datagram(&self, bid: u16, len: usize) -> Option<Datagram> {
         let start = usize::from(bid) * BUFFER_LEN;
-        let buffer = self.buffers.get_mut(start..start + BUFFER_LEN)?;
+        let buffer = self.buffers.get(start..start + BUFFER_LEN)?;
         let len = len.min(BUFFER_LEN);
         let out = types::RecvMsgOut::parse(&buffer[..len], &self.msghdr).ok()?;
         let name = out.name_data();
@@ -249,10 +255,17 @@ impl Ring {
                 name.len().min(NAME_LEN),
             );
         }
-        let src = socket_addr(&storage)?;
-        let port = original_port(out.control_data());
-        let payload = out.payload_data().len();
-        Some((src, port, &mut buffer[PAYLOAD_AT..PAYLOAD_AT + payload]))
+        Some(Datagram {
+            src: socket_addr(&storage)?,
+            port: original_port(out.control_data()),
+            len: out.payload_data().len(),
+        })
+    }
+
+    /// The bytes of `datagram`, in buffer `bid` (rewritable in place).
+    pub(super) fn payload(&mut self, bid: u16, datagram: &Datagram) -> &mut [u8] {
+        let at = usize::from(bid) * BUFFER_LEN + PAYLOAD_AT;
+        &mut self.buffers[at..at + datagram.len]
     }
 
     /// Registers socket `fd` under `token` when the table has room.
@@ -568,7 +581,7 @@ impl super::Worker {
     /// sleep in one `io_uring_enter`, then handle the completions.
     pub(super) fn run_uring(&mut self) {
         if let (super::Io::Uring(ring), Some(steer)) = (&mut self.io, &self.steer) {
-            ring.arm_steer(steer.socket.as_fd());
+            ring.arm_steer(steer.socket());
         }
         self.uring_loop();
         // Nothing of the ring may outlive it: cancel every request before
@@ -659,10 +672,14 @@ impl super::Worker {
             }
             return;
         }
-        if let (Some(bid), Ok(len)) = (c.bid, usize::try_from(c.result)) {
-            self.relay_buffer(token, bid, len);
-        } else if let Some(bid) = c.bid {
-            ring.give_back(bid);
+        if let Some(bid) = c.bid {
+            let datagram = usize::try_from(c.result)
+                .ok()
+                .and_then(|len| ring.datagram(bid, len));
+            match datagram {
+                Some(d) => self.relay_buffer(token, bid, d),
+                None => ring.give_back(bid),
+            }
         }
         let super::Io::Uring(ring) = &mut self.io else {
             return;
@@ -684,35 +701,38 @@ impl super::Worker {
         let super::Io::Uring(ring) = &mut self.io else {
             return;
         };
-        if let (Some(bid), Ok(len)) = (c.bid, usize::try_from(c.result)) {
-            let port = ring.datagram(bid, len).and_then(|(_, port, _)| port);
-            let token = port.and_then(|p| self.steer.as_ref()?.token(p));
-            match token {
-                Some(token) => {
+        if let Some(bid) = c.bid {
+            let datagram = usize::try_from(c.result)
+                .ok()
+                .and_then(|len| ring.datagram(bid, len));
+            let token = datagram
+                .and_then(|d| d.port)
+                .and_then(|p| self.steer.as_ref()?.token(p));
+            match (datagram, token) {
+                (Some(d), Some(token)) => {
                     self.tally.steered_packets += 1;
-                    self.relay_buffer(token, bid, len);
+                    self.relay_buffer(token, bid, d);
                 }
-                None => {
+                (Some(_), None) => {
                     // Its call ended while it queued.
                     self.tally.dropped_no_session += 1;
                     ring.give_back(bid);
                 }
+                (None, _) => ring.give_back(bid),
             }
-        } else if let Some(bid) = c.bid {
-            ring.give_back(bid);
         }
         let (super::Io::Uring(ring), Some(steer)) = (&mut self.io, &self.steer) else {
             return;
         };
         if rearm(c, "steered receive", &"steering") {
-            ring.arm_steer(steer.socket.as_fd());
+            ring.arm_steer(steer.socket());
         }
     }
 
-    /// Relays the datagram in buffer `bid` as received by the socket of
+    /// Relays `datagram`, in buffer `bid`, as received by the socket of
     /// `token` (a live call's), queueing its send; the buffer goes back
     /// when the datagram is dropped.
-    fn relay_buffer(&mut self, token: u64, bid: u16, len: usize) {
+    fn relay_buffer(&mut self, token: u64, bid: u16, datagram: Datagram) {
         let super::Io::Uring(ring) = &mut self.io else {
             return;
         };
@@ -723,22 +743,21 @@ impl super::Worker {
         };
         let generation = slot.generation;
         let mut kept = false;
-        if let Some((src, _, packet)) = ring.datagram(bid, len) {
-            let (ptr, len) = (packet.as_ptr(), packet.len());
-            if let Some((via, to)) = relay(slot, SLOTS[socket], src, packet, &mut self.tally) {
-                if let Some(tx) = &slot.sockets[via] {
-                    ring.owners[usize::from(bid)] = (index as u32, generation);
-                    let target = ring.target((index as u64) << 2 | via as u64, tx.as_fd());
-                    if !ring.send(target, bid, ptr, len, to) {
-                        self.tally.send_errors += 1;
-                        slot.dropped += 1;
-                    }
-                    // The send owns the buffer now (or gave it back).
-                    kept = true;
-                } else {
+        let packet = ring.payload(bid, &datagram);
+        let (ptr, len) = (packet.as_ptr(), packet.len());
+        if let Some((via, to)) = relay(slot, SLOTS[socket], datagram.src, packet, &mut self.tally) {
+            if let Some(tx) = &slot.sockets[via] {
+                ring.owners[usize::from(bid)] = (index as u32, generation);
+                let target = ring.target((index as u64) << 2 | via as u64, tx.as_fd());
+                if !ring.send(target, bid, ptr, len, to) {
                     self.tally.send_errors += 1;
                     slot.dropped += 1;
                 }
+                // The send owns the buffer now (or gave it back).
+                kept = true;
+            } else {
+                self.tally.send_errors += 1;
+                slot.dropped += 1;
             }
         }
         if !kept {
